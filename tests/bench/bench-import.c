@@ -927,6 +927,8 @@ run_parent (void)
   import_out = child_finish (&importer, "import", &import_rss, &ok);
   close (committer.in_fd);
   committer_out = child_finish (&committer, "committer", &committer_rss, &ok);
+  if (!ok)
+    goto out;
 
   /* 2. The baseline, alone. */
   if (!child_spawn (&baseline, "baseline", baseline_ws, FALSE, &error, NULL))
