@@ -205,8 +205,12 @@ fill (ArbJsonReader *self,
       GCancellable  *cancellable,
       GError       **error)
 {
+  /* Bytes not yet consumed (an incomplete UTF-8 sequence) move to the front and stay. */
+  gsize keep = self->buf_len - self->buf_pos;
+
+  memmove (self->buf, self->buf + self->buf_pos, keep);
   self->buf_pos = 0;
-  self->buf_len = 0;
+  self->buf_len = keep;
 
   if (!self->sniffed)
     {
@@ -241,9 +245,9 @@ fill (ArbJsonReader *self,
     {
       gsize n = 0;
 
-      if (!read_raw (self, self->buf, CHUNK, &n, cancellable, error))
+      if (!read_raw (self, self->buf + keep, CHUNK - keep, &n, cancellable, error))
         return FALSE;
-      self->buf_len = n;
+      self->buf_len = keep + n;
       if (n == 0)
         self->eof = TRUE;
       return TRUE;
@@ -275,7 +279,7 @@ fill (ArbJsonReader *self,
 
       res = g_converter_convert (self->decompressor,
                                  self->raw_buf + self->raw_pos, self->raw_len - self->raw_pos,
-                                 self->buf, CHUNK,
+                                 self->buf + keep, CHUNK - keep,
                                  self->raw_eof ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
                                  &bytes_read, &bytes_written, &local_error);
       if (res == G_CONVERTER_ERROR)
@@ -339,7 +343,7 @@ fill (ArbJsonReader *self,
         }
       if (bytes_written > 0)
         {
-          self->buf_len = bytes_written;
+          self->buf_len = keep + bytes_written;
           return TRUE;
         }
     }
@@ -367,6 +371,31 @@ advance (ArbJsonReader *self,
   for (const guchar *q = p; q < end; q++)
     cont += (*q & 0xC0) == 0x80;
   self->column += (end - p) - cont;
+}
+
+/* How many bytes at the end of p[0..n) are the start of a UTF-8 sequence that is not complete. */
+static gsize
+incomplete_utf8_tail (const guchar *p,
+                      gsize         n)
+{
+  for (gsize back = 1; back <= 3 && back <= n; back++)
+    {
+      guchar c = p[n - back];
+      gsize need;
+
+      if ((c & 0xC0) == 0x80)
+        continue;           /* a continuation byte: look further back for the lead byte */
+      if ((c & 0xE0) == 0xC0)
+        need = 2;
+      else if ((c & 0xF0) == 0xE0)
+        need = 3;
+      else if ((c & 0xF8) == 0xF0)
+        need = 4;
+      else
+        return 0;           /* ASCII or an invalid byte: nothing to wait for */
+      return need > back ? back : 0;
+    }
+  return 0;
 }
 
 static gboolean
@@ -432,12 +461,12 @@ finish_value (ArbJsonReader *self,
   nul_key = find_nul (value);
   if (nul_key != NULL)
     {
-      json_object_put (value);
       g_set_error (error, ARB_IMPORT_ERROR, ARB_IMPORT_ERROR_NUL,
                    "%s:%" G_GUINT64_FORMAT ":%" G_GUINT64_FORMAT
                    ": text contains a NUL character (\\u0000)%s%s%s",
                    self->name, self->value_line, self->value_column,
                    *nul_key ? " in field \"" : "", nul_key, *nul_key ? "\"" : "");
+      json_object_put (value);
       return FALSE;
     }
   *out_value = value;
@@ -565,6 +594,22 @@ arb_json_reader_next (ArbJsonReader  *self,
         json_object *value;
         enum json_tokener_error jerr;
         gsize used;
+
+        /* The tokener's UTF-8 check fails on a character split between two chunks, so an
+         * incomplete sequence at the end waits for the next chunk. */
+        if (!self->eof)
+          {
+            gsize held = incomplete_utf8_tail (p, n);
+
+            if (held == n)
+              {
+                /* At the end of the data the broken tail is fed as it is, and fails. */
+                if (!fill (self, cancellable, error))
+                  return FALSE;
+                continue;
+              }
+            n -= held;
+          }
 
         value = json_tokener_parse_ex (self->tok, (const char *) p, (int) n);
         jerr = json_tokener_get_error (self->tok);

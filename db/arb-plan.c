@@ -21,13 +21,13 @@ typedef struct
   gint64 b;
 } Pair;
 
-/* A per-prompt random stream: the same seed and prompt choose the same pairs whatever else the
- * workspace holds. */
+/* A per-prompt random stream from the prompt's content key: the same seed and prompt choose the
+ * same pairs in any workspace built from the same files, whatever else it holds. */
 static guint32
 prompt_seed (guint64     seed,
-             const char *prompt_uuid)
+             const char *prompt_key)
 {
-  guint32 h = g_str_hash (prompt_uuid);
+  guint32 h = g_str_hash (prompt_key);
 
   return h ^ (guint32) seed ^ (guint32) (seed >> 32) ^ 0x9e3779b9u;
 }
@@ -152,7 +152,7 @@ arb_workspace_plan (ArbWorkspace          *self,
     }
 
   /* Prompts are walked in id order, a page at a time, each page in its own short transaction. */
-  if (sqlite3_prepare_v2 (db, "SELECT id, uuid FROM visible_prompts WHERE id > ? ORDER BY id "
+  if (sqlite3_prepare_v2 (db, "SELECT id, key FROM visible_prompts WHERE id > ? ORDER BY id "
                               "LIMIT 1", -1, &prompts, NULL) != SQLITE_OK)
     {
       _arb_set_sqlite_error (error, db, "planning");

@@ -229,6 +229,19 @@ _arb_process_owner_alive (const char *owner)
   }
 }
 
+/* Waits up to 30 s for a lock, trying again every millisecond. SQLite's own busy timeout sleeps
+ * in steps that grow to 100 ms and so keeps missing the short gaps between an import's batches
+ * (measured: commits delayed by seconds). */
+static int
+busy_handler (void *data,
+              int   n_calls)
+{
+  if (n_calls >= 30000)
+    return 0;
+  g_usleep (1000);
+  return 1;
+}
+
 static int
 query_int (sqlite3    *db,
            const char *sql)
@@ -282,20 +295,29 @@ migrate (ArbWorkspace        *self,
           return FALSE;
         }
 
-      /* Each migration is one transaction with its version bump: it lands whole or not at all. */
-      if (!_arb_workspace_exec (self, "BEGIN IMMEDIATE", error))
+      /* Each migration is one transaction with its version bump: it lands whole or not at all.
+       * Foreign keys are off during it so a migration can rebuild a table (SQLite's documented
+       * procedure for schema changes), and checked before it commits. */
+      if (!_arb_workspace_exec (self, "PRAGMA foreign_keys = OFF", error) ||
+          !_arb_workspace_exec (self, "BEGIN IMMEDIATE", error))
         return FALSE;
       set_version = g_strdup_printf ("PRAGMA user_version = %d", v);
       if (!_arb_workspace_exec (self, sql, &local_error) ||
-          !_arb_workspace_exec (self, set_version, &local_error))
+          !_arb_workspace_exec (self, set_version, &local_error) ||
+          query_int (self->db, "SELECT count(*) FROM pragma_foreign_key_check") != 0)
         {
+          if (local_error == NULL)
+            g_set_error_literal (&local_error, ARB_DB_ERROR, ARB_DB_ERROR_SQLITE,
+                                 "rows would break foreign keys");
           _arb_workspace_exec (self, "ROLLBACK", NULL);
+          _arb_workspace_exec (self, "PRAGMA foreign_keys = ON", NULL);
           g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_SQLITE,
                        "%s: upgrading the workspace to schema version %d failed: %s",
                        self->path, v, local_error->message);
           return FALSE;
         }
-      if (!_arb_workspace_exec (self, "COMMIT", error))
+      if (!_arb_workspace_exec (self, "COMMIT", error) ||
+          !_arb_workspace_exec (self, "PRAGMA foreign_keys = ON", error))
         return FALSE;
     }
   self->schema_version = latest;
@@ -451,8 +473,9 @@ _arb_workspace_open_full (const char          *path,
       return NULL;
     }
   sqlite3_extended_result_codes (self->db, TRUE);
-  /* Concurrent writers (an import and an annotator) wait for each other instead of failing. */
-  sqlite3_busy_timeout (self->db, 30000);
+  /* Concurrent writers (an import and an annotator) wait for each other instead of failing,
+   * polling often: an import leaves the write lock free only for a moment between batches. */
+  sqlite3_busy_handler (self->db, busy_handler, NULL);
 
   if (create)
     {
@@ -477,6 +500,7 @@ _arb_workspace_open_full (const char          *path,
 
   if (!_arb_workspace_exec (self, "PRAGMA journal_mode = WAL", error) ||
       !_arb_workspace_exec (self, "PRAGMA synchronous = NORMAL", error) ||
+      !_arb_workspace_exec (self, "PRAGMA temp_store = MEMORY", error) ||
       !_arb_workspace_exec (self, "PRAGMA foreign_keys = ON", error))
     return NULL;
 
