@@ -741,6 +741,89 @@ arb_workspace_list_raters (ArbWorkspace *self,
   return list_names (self, "SELECT name FROM visible_raters ORDER BY name", error);
 }
 
+void
+arb_name_stats_free (ArbNameStats *stats)
+{
+  if (stats == NULL)
+    return;
+  g_free (stats->name);
+  g_free (stats->kind);
+  g_free (stats->origin);
+  g_free (stats->role);
+  g_free (stats);
+}
+
+/* Rows of (name, kind, origin, role, n_items, n_grades). */
+static GPtrArray *
+list_stats (ArbWorkspace *self,
+            const char   *sql,
+            GError      **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) arb_name_stats_free);
+  sqlite3_stmt *stmt = _arb_workspace_prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ArbNameStats *st = g_new0 (ArbNameStats, 1);
+
+      st->name = column_dup (stmt, 0);
+      st->kind = column_dup (stmt, 1);
+      st->origin = column_dup (stmt, 2);
+      st->role = column_dup (stmt, 3);
+      st->n_items = sqlite3_column_int64 (stmt, 4);
+      st->n_grades = sqlite3_column_int64 (stmt, 5);
+      g_ptr_array_add (rows, st);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, self->db, self->path);
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * arb_workspace_list_system_stats:
+ *
+ * Returns: (transfer full) (element-type ArbNameStats): the visible systems, sorted by name, with
+ *   their visible generations (n_items) and the visible comparisons they take part in (n_grades)
+ */
+GPtrArray *
+arb_workspace_list_system_stats (ArbWorkspace *self,
+                                 GError      **error)
+{
+  return list_stats (self,
+                     "SELECT s.name, NULL, NULL, NULL,"
+                     " (SELECT count(*) FROM visible_generations g WHERE g.system_id = s.id),"
+                     " (SELECT count(*) FROM visible_comparisons c"
+                     "   WHERE c.a_id IN (SELECT id FROM generations WHERE system_id = s.id)"
+                     "      OR c.b_id IN (SELECT id FROM generations WHERE system_id = s.id))"
+                     " FROM visible_systems s ORDER BY s.name",
+                     error);
+}
+
+/**
+ * arb_workspace_list_rater_stats:
+ *
+ * Returns: (transfer full) (element-type ArbNameStats): the visible raters, sorted by name, with
+ *   kind, origin, role, their current verdicts (n_items) and current grades (n_grades)
+ */
+GPtrArray *
+arb_workspace_list_rater_stats (ArbWorkspace *self,
+                                GError      **error)
+{
+  return list_stats (self,
+                     "SELECT r.name, r.kind, r.origin, r.role,"
+                     " (SELECT count(*) FROM current_verdicts v WHERE v.rater_id = r.id),"
+                     " (SELECT count(*) FROM current_grades g WHERE g.rater_id = r.id)"
+                     " FROM visible_raters r ORDER BY r.name",
+                     error);
+}
+
 /**
  * arb_workspace_get_setting:
  *

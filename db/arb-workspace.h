@@ -57,6 +57,20 @@ typedef struct
 void arb_import_info_free (ArbImportInfo *info);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArbImportInfo, arb_import_info_free)
 
+/* One system or rater with what it contributed, for overviews. */
+typedef struct
+{
+  char   *name;
+  char   *kind;         /* raters: human, judge, reward_model; systems: NULL */
+  char   *origin;       /* raters: live, imported; systems: NULL */
+  char   *role;         /* raters: annotator, gold, adjudicator; systems: NULL */
+  gint64  n_items;      /* systems: visible generations; raters: current verdicts */
+  gint64  n_grades;     /* raters: current grades; systems: comparisons it takes part in */
+} ArbNameStats;
+
+void arb_name_stats_free (ArbNameStats *stats);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArbNameStats, arb_name_stats_free)
+
 #define ARB_TYPE_WORKSPACE (arb_workspace_get_type ())
 G_DECLARE_FINAL_TYPE (ArbWorkspace, arb_workspace, ARB, WORKSPACE, GObject)
 
@@ -78,6 +92,10 @@ GPtrArray    *arb_workspace_list_imports         (ArbWorkspace  *self,
 GStrv         arb_workspace_list_systems         (ArbWorkspace  *self,
                                                   GError       **error);
 GStrv         arb_workspace_list_raters          (ArbWorkspace  *self,
+                                                  GError       **error);
+GPtrArray    *arb_workspace_list_system_stats    (ArbWorkspace  *self,
+                                                  GError       **error);
+GPtrArray    *arb_workspace_list_rater_stats     (ArbWorkspace  *self,
                                                   GError       **error);
 
 char         *arb_workspace_get_setting          (ArbWorkspace  *self,

@@ -66,6 +66,41 @@ test_demo_import (void)
   g_assert_cmpint (query_int (ws, "SELECT count(*) FROM verdicts WHERE rationale <> ''"), >, 10);
   g_assert_cmpint (query_int (ws, "SELECT count(*) FROM verdict_dimensions"), >, 20);
 
+  /* The overview's tables. */
+  {
+    g_autoptr(GPtrArray) systems = arb_workspace_list_system_stats (ws, &error);
+    g_autoptr(GPtrArray) raters = arb_workspace_list_rater_stats (ws, &error);
+    gint64 in_comparisons = 0;
+    const char *names[] = { "annotator-ana", "annotator-ben", "annotator-gold" };
+    const gint64 verdicts[] = { 65, 72, 8 };
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (systems->len, ==, 4);
+    for (guint i = 0; i < systems->len; i++)
+      {
+        ArbNameStats *st = systems->pdata[i];
+
+        g_assert_cmpint (st->n_items, ==, 36);
+        g_assert_cmpint (st->n_grades, >, 0);
+        in_comparisons += st->n_grades;
+      }
+    /* Every comparison has two sides from two systems. */
+    g_assert_cmpint (in_comparisons, ==, 2 * 91);
+    g_assert_cmpstr (((ArbNameStats *) systems->pdata[0])->name, ==, "atlas-7b");
+    g_assert_cmpuint (raters->len, ==, 3);
+    for (guint i = 0; i < raters->len; i++)
+      {
+        ArbNameStats *st = raters->pdata[i];
+
+        g_assert_cmpstr (st->name, ==, names[i]);
+        g_assert_cmpint (st->n_items, ==, verdicts[i]);
+        g_assert_cmpstr (st->kind, ==, "human");
+        g_assert_cmpstr (st->origin, ==, "imported");
+        g_assert_cmpint (st->n_grades, ==, 0);
+      }
+    g_assert_cmpstr (((ArbNameStats *) raters->pdata[2])->role, ==, "gold");
+  }
+
   /* Re-importing changes nothing. */
   g_clear_pointer (&r, arb_import_result_free);
   r = arb_workspace_import_file (ws, data, NULL, NULL, NULL, NULL, &error);
