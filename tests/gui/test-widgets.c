@@ -1,0 +1,112 @@
+/* test-widgets.c: every widget type of app/ can be made and is finalized when let go (suite gui)
+ *
+ * A reference cycle (a signal handler holding its widget, a template child kept after dispose)
+ * shows up here as an object that is never finalized.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "arb-application.h"
+#include "arb-gui-test-util.h"
+#include "arb-import.h"
+#include "arb-overview-page.h"
+#include "arb-preferences-window.h"
+#include "arb-window.h"
+#include "arbiter-resources.h"
+
+static char *tmpdir;
+static ArbApplication *app;  /* one per process: its D-Bus path is taken once registered */
+
+static void
+test_overview_page (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "overview.arbiter", NULL);
+  g_autoptr(GError) error = NULL;
+  ArbWorkspace *ws = arb_workspace_create (path, &error);
+  ArbOverviewPage *page;
+
+  g_assert_no_error (error);
+  page = g_object_ref_sink (arb_overview_page_new ());
+  g_assert_true (arb_overview_page_get_empty (page));
+  arb_overview_page_set_workspace (page, ws);
+  g_assert_true (arb_overview_page_get_empty (page));
+  g_assert_cmpstr (arb_overview_page_get_count_text (page, "prompts"), ==, "0");
+  g_assert_null (arb_overview_page_get_count_text (page, "nonsense"));
+  g_assert_finalize_object (page);
+  g_assert_finalize_object (ws);
+}
+
+static void
+test_preferences_window (void)
+{
+  ArbPreferencesWindow *prefs;
+  GSettings *settings;
+
+  settings = arb_application_get_settings (app);
+  g_settings_set_string (settings, "annotator", "ana");
+  prefs = arb_preferences_window_new (settings);
+  g_object_ref_sink (prefs);
+  gtk_window_present (GTK_WINDOW (prefs));
+  arb_gui_test_flush ();
+  /* A binding works both ways: the switch follows the key. */
+  g_settings_set_boolean (settings, "show-system-names", TRUE);
+  g_assert_true (arb_gui_test_find_label (GTK_WIDGET (prefs), "Show") != NULL);
+  gtk_window_destroy (GTK_WINDOW (prefs));
+  g_assert_finalize_object (prefs);
+  g_settings_reset (settings, "show-system-names");
+  g_settings_reset (settings, "annotator");
+}
+
+static void
+test_window (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "window.arbiter", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  ArbWindow *window;
+
+  window = g_object_ref (arb_window_new (app));
+  gtk_window_present (GTK_WINDOW (window));
+  arb_gui_test_flush ();
+  /* A new workspace opens on an overview that says what to do. */
+  g_assert_true (arb_window_create_workspace (window, file));
+  arb_gui_test_flush ();
+  g_assert_true (arb_overview_page_get_empty (ARB_OVERVIEW_PAGE (arb_window_get_page (window,
+                                                                                       "overview"))));
+  g_assert_nonnull (arb_gui_test_find_label (GTK_WIDGET (window), "No Data Yet"));
+  /* A file that exists is never replaced. */
+  g_assert_false (arb_window_create_workspace (window, file));
+  g_assert_nonnull (strstr (arb_window_get_last_toast (window), "exists already"));
+  gtk_window_destroy (GTK_WINDOW (window));
+  arb_gui_test_flush ();
+  g_assert_finalize_object (window);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+  arbiter_register_resource ();
+  tmpdir = g_dir_make_tmp ("arbiter-widgets-XXXXXX", &error);
+  g_assert_no_error (error);
+  app = arb_application_new (G_APPLICATION_NON_UNIQUE);
+  g_application_register (G_APPLICATION (app), NULL, &error);
+  g_assert_no_error (error);
+
+  g_test_add_func ("/arbiter/gui/widgets/overview-page", test_overview_page);
+  g_test_add_func ("/arbiter/gui/widgets/preferences-window", test_preferences_window);
+  g_test_add_func ("/arbiter/gui/widgets/window", test_window);
+  status = g_test_run ();
+  g_clear_object (&app);
+  {
+    g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
+
+    (void) system (cmd);
+  }
+  return status;
+}
