@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
+#include <inttypes.h>
 
 #include "arb-overview-page.h"
 
@@ -66,7 +67,7 @@ static char *
 format_count (gint64 n)
 {
   /* Thousands grouped as the locale does it ("12,345" / "12 345"). */
-  return g_strdup_printf ("%'" G_GINT64_FORMAT, n);
+  return g_strdup_printf ("%'" PRId64, n);
 }
 
 static void
@@ -150,11 +151,11 @@ fill_lists (ArbOverviewPage *self)
   for (guint i = 0; systems != NULL && i < systems->len; i++)
     {
       ArbNameStats *st = systems->pdata[i];
-      g_autofree char *gens = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " generation",
-                                                         "%" G_GINT64_FORMAT " generations",
+      g_autofree char *gens = g_strdup_printf (ngettext ("%" PRId64 " generation",
+                                                         "%" PRId64 " generations",
                                                          st->n_items), st->n_items);
-      g_autofree char *comps = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " comparison",
-                                                          "%" G_GINT64_FORMAT " comparisons",
+      g_autofree char *comps = g_strdup_printf (ngettext ("%" PRId64 " comparison",
+                                                          "%" PRId64 " comparisons",
                                                           st->n_grades), st->n_grades);
       /* Translators: "36 generations · 45 comparisons" */
       g_autofree char *sub = g_strdup_printf (_("%s · %s"), gens, comps);
@@ -167,15 +168,15 @@ fill_lists (ArbOverviewPage *self)
   for (guint i = 0; raters != NULL && i < raters->len; i++)
     {
       ArbNameStats *st = raters->pdata[i];
-      g_autofree char *verdicts = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " verdict",
-                                                             "%" G_GINT64_FORMAT " verdicts",
+      g_autofree char *verdicts = g_strdup_printf (ngettext ("%" PRId64 " verdict",
+                                                             "%" PRId64 " verdicts",
                                                              st->n_items), st->n_items);
       g_autofree char *sub = NULL;
 
       if (st->n_grades > 0)
         {
-          g_autofree char *grades = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " grade",
-                                                               "%" G_GINT64_FORMAT " grades",
+          g_autofree char *grades = g_strdup_printf (ngettext ("%" PRId64 " grade",
+                                                               "%" PRId64 " grades",
                                                                st->n_grades), st->n_grades);
           /* Translators: kind of rater, "imported" or "live", verdicts, grades */
           sub = g_strdup_printf (_("%s, %s · %s · %s"), kind_text (st->kind),
@@ -202,8 +203,8 @@ fill_lists (ArbOverviewPage *self)
       if (g_strcmp0 (im->state, "done") == 0)
         {
           /* Translators: format, records, comparisons, verdicts, date */
-          sub = g_strdup_printf (_("%s · %" G_GINT64_FORMAT " records, %" G_GINT64_FORMAT
-                                   " comparisons, %" G_GINT64_FORMAT " verdicts · %s"),
+          sub = g_strdup_printf (_("%s · %" PRId64 " records, %" PRId64
+                                   " comparisons, %" PRId64 " verdicts · %s"),
                                  im->format, im->n_records, im->n_comparisons, im->n_verdicts,
                                  im->started_at);
           state = _("done");

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <inttypes.h>
 #include <glib/gstdio.h>
 
 #include "arb-import.h"
@@ -543,12 +544,12 @@ update_progress (gpointer user_data)
 
   if (job->paths->len > 1)
     /* Translators: file name, file number, number of files, bytes done, bytes in all, records */
-    text = g_strdup_printf (_("Importing %s (file %u of %u) — %s of %s, %" G_GUINT64_FORMAT
+    text = g_strdup_printf (_("Importing %s (file %u of %u) — %s of %s, %" PRIu64
                               " records"),
                             base, index + 1, job->paths->len, done, total, records);
   else
     /* Translators: file name, bytes done, bytes in all, records */
-    text = g_strdup_printf (_("Importing %s — %s of %s, %" G_GUINT64_FORMAT " records"),
+    text = g_strdup_printf (_("Importing %s — %s of %s, %" PRIu64 " records"),
                             base, done, total, records);
   gtk_label_set_text (self->progress_label, text);
   gtk_progress_bar_set_fraction (self->progress_bar, arb_window_get_import_fraction (self));
@@ -566,18 +567,18 @@ append_result (GString               *report,
   if (r != NULL)
     {
       g_string_append_printf (report,
-                              _("%s: %s, %" G_GUINT64_FORMAT " records; added %" G_GINT64_FORMAT
-                                " prompts, %" G_GINT64_FORMAT " generations, %" G_GINT64_FORMAT
-                                " comparisons, %" G_GINT64_FORMAT " verdicts, %" G_GINT64_FORMAT
-                                " systems, %" G_GINT64_FORMAT " raters\n"),
+                              _("%s: %s, %" PRIu64 " records; added %" PRId64
+                                " prompts, %" PRId64 " generations, %" PRId64
+                                " comparisons, %" PRId64 " verdicts, %" PRId64
+                                " systems, %" PRId64 " raters\n"),
                               base, arb_import_format_to_string (r->format), r->records,
                               r->prompts, r->generations, r->comparisons, r->verdicts, r->systems,
                               r->raters);
       if (r->duplicates > 0)
-        g_string_append_printf (report, _("  %" G_GUINT64_FORMAT " verdicts were there already\n"),
+        g_string_append_printf (report, _("  %" PRIu64 " verdicts were there already\n"),
                                 r->duplicates);
       if (r->conflicts > 0)
-        g_string_append_printf (report, _("  %" G_GUINT64_FORMAT " verdicts contradict ones "
+        g_string_append_printf (report, _("  %" PRIu64 " verdicts contradict ones "
                                           "already there; the earlier ones were kept\n"),
                                 r->conflicts);
       for (guint i = 0; i < r->bad_records->len; i++)
@@ -638,14 +639,14 @@ import_done (GObject      *source,
     }
 
   {
-    g_autofree char *p = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " prompt",
-                                                    "%" G_GINT64_FORMAT " prompts", prompts),
+    g_autofree char *p = g_strdup_printf (ngettext ("%" PRId64 " prompt",
+                                                    "%" PRId64 " prompts", prompts),
                                           prompts);
-    g_autofree char *c = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " comparison",
-                                                    "%" G_GINT64_FORMAT " comparisons",
+    g_autofree char *c = g_strdup_printf (ngettext ("%" PRId64 " comparison",
+                                                    "%" PRId64 " comparisons",
                                                     comparisons), comparisons);
-    g_autofree char *v = g_strdup_printf (ngettext ("%" G_GINT64_FORMAT " verdict",
-                                                    "%" G_GINT64_FORMAT " verdicts", verdicts),
+    g_autofree char *v = g_strdup_printf (ngettext ("%" PRId64 " verdict",
+                                                    "%" PRId64 " verdicts", verdicts),
                                           verdicts);
 
     /* Translators: "3 prompts, 2 comparisons, 1 verdict" */
