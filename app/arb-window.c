@@ -46,6 +46,7 @@ struct _ArbWindow
 
   char                 *last_toast;
   char                 *last_report;
+  AdwToast             *sticky_toast;   /* an error toast that stays until dismissed */
 };
 
 G_DEFINE_FINAL_TYPE (ArbWindow, arb_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -208,6 +209,8 @@ show_toast (ArbWindow  *self,
                                               : ADW_TOAST_PRIORITY_NORMAL);
   g_free (self->last_toast);
   self->last_toast = g_strdup (text);
+  if (with_details)
+    g_set_weak_pointer (&self->sticky_toast, toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -362,6 +365,11 @@ set_workspace (ArbWindow    *self,
 {
   if (!g_set_object (&self->workspace, ws))
     return;
+
+  /* An import error that stays until dismissed belongs to the workspace it happened in. */
+  if (self->sticky_toast != NULL)
+    adw_toast_dismiss (self->sticky_toast);
+  g_clear_weak_pointer (&self->sticky_toast);
 
   arb_overview_page_set_workspace (self->overview, ws);
   if (ws != NULL)
@@ -1080,6 +1088,7 @@ arb_window_dispose (GObject *object)
     g_cancellable_cancel (self->import_cancellable);
   g_clear_handle_id (&self->progress_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), ARB_TYPE_WINDOW);
+  g_clear_weak_pointer (&self->sticky_toast);
   g_clear_object (&self->workspace);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (arb_window_parent_class)->dispose (object);

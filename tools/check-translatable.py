@@ -226,11 +226,14 @@ def check_c(path, rel, report):
         name = m.group().rstrip('( \t\n')
         args = parse_args(code, m.end() - 1)
         for k in MARKERS.get(name, ()):
-            if k < len(args) and args[k]['literals'] and args[k]['idents']:
+            # xgettext understands <inttypes.h>'s PRId64 and friends (it writes %<PRId64>);
+            # GLib's G_GINT64_FORMAT it does not.
+            idents = [i for i in args[k]['idents'] if not re.fullmatch(r'PRI[diouxX](8|16|32|64|MAX|PTR|LEAST\d+|FAST\d+)', i)] if k < len(args) else []
+            if k < len(args) and args[k]['literals'] and idents:
                 start = args[k]['literals'][0][0]
                 report.warning(rel, lines.of(start),
                                'translatable string pasted with %s: xgettext extracts only "%s"'
-                               % (', '.join(dict.fromkeys(args[k]['idents'])),
+                               % (', '.join(dict.fromkeys(idents)),
                                   text[start + 1:args[k]['literals'][0][1]]))
 
 

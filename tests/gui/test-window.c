@@ -117,13 +117,27 @@ import_and_wait (const char *path)
   g_assert_false (arb_window_get_importing (the_window ()));
 }
 
+/* With ARB_SCREENSHOT_DIR set (tools/update-screenshots.sh), the pictures for docs/ and the README. */
+static void
+save_docs_screenshot (const char *name)
+{
+  const char *docs = g_getenv ("ARB_SCREENSHOT_DIR");
+
+  if (docs != NULL && docs[0] != '\0')
+    {
+      g_autofree char *path = g_build_filename (docs, name, NULL);
+
+      arb_gui_test_screenshot (GTK_WIDGET (the_window ()), path);
+      g_test_message ("screenshot saved to %s", path);
+    }
+}
+
 static void
 test_open_demo (void)
 {
   g_autoptr(GFile) file = g_file_new_for_path (demo_ws);
   g_autofree char *shot = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "screenshot-overview.png",
                                             NULL);
-  const char *docs = g_getenv ("ARB_SCREENSHOT_DIR");
   ArbWindow *window;
 
   /* What `arbiter WORKSPACE` does. */
@@ -147,13 +161,7 @@ test_open_demo (void)
   g_assert_nonnull (arb_gui_test_find_label (GTK_WIDGET (window), "72 verdicts"));
 
   arb_gui_test_screenshot (GTK_WIDGET (window), shot);
-  if (docs != NULL && docs[0] != '\0')
-    {
-      g_autofree char *copy = g_build_filename (docs, "screenshot-overview.png", NULL);
-
-      arb_gui_test_screenshot (GTK_WIDGET (window), copy);
-      g_test_message ("screenshot saved to %s", copy);
-    }
+  save_docs_screenshot ("screenshot-overview.png");
 }
 
 static void
@@ -182,6 +190,7 @@ test_import_broken (void)
   assert_overview_matches_cli (demo_ws);
   g_assert_cmpint (shown_count ("prompts"), ==, 36);
   g_assert_nonnull (arb_gui_test_find_label (GTK_WIDGET (the_window ()), "failed"));
+  save_docs_screenshot ("screenshot-import-error.png");
 }
 
 static void
@@ -278,6 +287,10 @@ test_close_and_recent (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "win.close-workspace", NULL);
   arb_gui_test_flush ();
   g_assert_null (arb_window_get_workspace (window));
+  arb_gui_test_flush ();
+  arb_gui_test_flush ();
+  arb_gui_test_flush ();
+  save_docs_screenshot ("screenshot-welcome.png");
   /* The welcome page lists the workspace among the recent ones; activating it opens it. */
   {
     g_auto(GStrv) recent = arb_application_list_recent (app);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# update-screenshots.sh: makes docs/screenshot-*.png again from the GUI test, under Xvfb.
+#
+# The pictures are the window as the test leaves it: the demo workspace's overview, the toast of
+# a broken import, and the welcome page with the recent workspaces.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -f build/build.ninja ] || meson setup build
+ninja -C build
+mkdir -p docs
+dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
+  env GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 \
+      GSETTINGS_SCHEMA_DIR=build/data ARB_CLI=build/app/arbiter-cli G_TEST_BUILDDIR=build/tests \
+      ARB_SCREENSHOT_DIR="$PWD/docs" \
+  build/tests/gui/test-window
+ls -l docs/screenshot-*.png
