@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
-# run-demo.sh: sets up a Debian 12 machine, builds Arbiter and opens the demo workspace.
+# run-demo.sh: sets up a Debian 12 machine, builds Arbiter and opens the demo workspace in it.
 #
-# The demo workspace is build/demo.arbiter, made once from data/demo/demo.jsonl (or, until that
-# exists, from the HH-RLHF sample in ../shared/data). Until the GUI exists this shows what the
-# workspace holds with `arbiter-cli info`; once build/app/arbiter is built and a display is there,
-# it opens the workspace in it.
+# The demo workspace is build/demo.arbiter, made on first use from data/demo/demo.jsonl (36
+# prompts, 4 systems, verdicts of two annotators and a gold rater; see data/demo/README.md).
+# It is never deleted: labels made in it stay. When the demo data is newer than the workspace it
+# is imported again, which adds only what is new (imports are idempotent).
+#
+# Without a display (no DISPLAY or WAYLAND_DISPLAY) it prints what the workspace holds with
+# `arbiter-cli info` instead, and says how to open it.
 #
 #   ARB_DEMO_WS=path        use another workspace file
-#   ARB_SHARED_DATA=dir     where the public sample data sets are (default ../shared/data)
 #   ARB_SKIP_SETUP=1        do not run tools/setup-debian.sh (packages are installed already)
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
@@ -29,31 +31,20 @@ fi
 
 cli=build/app/arbiter-cli
 ws=${ARB_DEMO_WS:-build/demo.arbiter}
-shared=${ARB_SHARED_DATA:-$(cd "$root/.." && pwd)/shared/data}
+demo=data/demo/demo.jsonl
 
-if [ -f data/demo/demo.jsonl ]; then
-  sources=(data/demo/demo.jsonl)
-else
-  sources=("$shared"/hh_rlhf_harmless_base/harmless-base/*.jsonl.gz)
-fi
-
-# Made once; made again when its data is newer (e.g. data/demo/demo.jsonl arrived).
-if [ -e "$ws" ] && [ -f "${sources[0]}" ] && [ "${sources[0]}" -nt "$ws" ]; then
-  rm -f "$ws" "$ws-wal" "$ws-shm"
-fi
 if [ ! -e "$ws" ]; then
-  if [ ! -f "${sources[0]}" ]; then
-    echo "run-demo: no demo data: no data/demo/demo.jsonl, no $shared/hh_rlhf_harmless_base" >&2
-    exit 1
-  fi
   "$cli" init "$ws"
-  if ! "$cli" import "$ws" "${sources[@]}"; then
-    rm -f "$ws" "$ws-wal" "$ws-shm"
+  if ! "$cli" import "$ws" "$demo"; then
+    rm -f "$ws" "$ws-wal" "$ws-shm"   # made just now, holds nothing of anyone's
     exit 1
   fi
+elif [ "$demo" -nt "$ws" ]; then
+  "$cli" import "$ws" "$demo"
 fi
 
-if [ -x build/app/arbiter ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec build/app/arbiter "$ws"
 fi
 "$cli" info "$ws"
+echo "run-demo: no display here; on a desktop, open it with: build/app/arbiter $ws" >&2
