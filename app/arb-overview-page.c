@@ -29,11 +29,18 @@ static const struct
   { "spans", N_("Spans") },
 };
 
+/* The same text as the template's, for when an error replaced it. */
+#define EMPTY_DESCRIPTION \
+  N_("Import a file of prompts and responses — Arbiter JSON Lines, TRL or HH-RLHF preference " \
+     "pairs, AlpacaEval outputs or annotations, Chatbot Arena battles, plain or gzip-compressed " \
+     "— or drop it on this window.")
+
 struct _ArbOverviewPage
 {
   GtkWidget     parent_instance;
 
   GtkStack     *stack;
+  GtkSpinner   *spinner;
   AdwStatusPage *empty_page;
   GtkFlowBox   *counts_box;
   GtkListBox   *systems_list;
@@ -43,7 +50,9 @@ struct _ArbOverviewPage
   GtkLabel     *count_labels[G_N_ELEMENTS (count_tiles)];
   GPtrArray    *rows;           /* rows added to the three lists, removed on refresh */
   ArbWorkspace *workspace;
+  GCancellable *cancellable;    /* of the refresh that runs */
   gboolean      empty;
+  gboolean      loading;
 };
 
 G_DEFINE_FINAL_TYPE (ArbOverviewPage, arb_overview_page, GTK_TYPE_WIDGET)
@@ -52,6 +61,7 @@ enum {
   PROP_0,
   PROP_WORKSPACE,
   PROP_EMPTY,
+  PROP_LOADING,
   N_PROPS
 };
 
@@ -139,15 +149,59 @@ role_text (const char *role)
   return role;
 }
 
-static void
-fill_lists (ArbOverviewPage *self)
+/* What the page shows, read on a worker thread through its own connection. */
+typedef struct
 {
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) systems = NULL;
-  g_autoptr(GPtrArray) raters = NULL;
-  g_autoptr(GPtrArray) imports = NULL;
+  ArbCounts  counts;
+  GPtrArray *systems;   /* (element-type ArbNameStats) */
+  GPtrArray *raters;    /* (element-type ArbNameStats) */
+  GPtrArray *imports;   /* (element-type ArbImportInfo) */
+} Snapshot;
 
-  systems = arb_workspace_list_system_stats (self->workspace, &error);
+static void
+snapshot_free (Snapshot *snap)
+{
+  g_clear_pointer (&snap->systems, g_ptr_array_unref);
+  g_clear_pointer (&snap->raters, g_ptr_array_unref);
+  g_clear_pointer (&snap->imports, g_ptr_array_unref);
+  g_free (snap);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Snapshot, snapshot_free)
+
+static void
+load_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  const char *path = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArbWorkspace) ws = arb_workspace_open (path, &error);
+  g_autoptr(Snapshot) snap = g_new0 (Snapshot, 1);
+
+  if (ws == NULL ||
+      !arb_workspace_get_counts (ws, &snap->counts, &error) ||
+      g_task_return_error_if_cancelled (task) ||
+      (snap->systems = arb_workspace_list_system_stats (ws, &error)) == NULL ||
+      (snap->raters = arb_workspace_list_rater_stats (ws, &error)) == NULL ||
+      (snap->imports = arb_workspace_list_imports (ws, &error)) == NULL)
+    {
+      if (error != NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&snap), (GDestroyNotify) snapshot_free);
+}
+
+static void
+fill_lists (ArbOverviewPage *self,
+            Snapshot        *snap)
+{
+  GPtrArray *systems = snap->systems;
+  GPtrArray *raters = snap->raters;
+  GPtrArray *imports = snap->imports;
+
   for (guint i = 0; systems != NULL && i < systems->len; i++)
     {
       ArbNameStats *st = systems->pdata[i];
@@ -163,8 +217,6 @@ fill_lists (ArbOverviewPage *self)
       add_row (self, self->systems_list, st->name, sub, NULL, NULL, NULL);
     }
 
-  g_clear_error (&error);
-  raters = arb_workspace_list_rater_stats (self->workspace, &error);
   for (guint i = 0; raters != NULL && i < raters->len; i++)
     {
       ArbNameStats *st = raters->pdata[i];
@@ -192,8 +244,6 @@ fill_lists (ArbOverviewPage *self)
                g_strcmp0 (st->role, "annotator") == 0 ? NULL : "accent", NULL);
     }
 
-  g_clear_error (&error);
-  imports = arb_workspace_list_imports (self->workspace, &error);
   for (guint n = imports ? imports->len : 0; n > 0; n--)
     {
       ArbImportInfo *im = imports->pdata[n - 1];
@@ -227,19 +277,18 @@ fill_lists (ArbOverviewPage *self)
     }
 }
 
-/**
- * arb_overview_page_refresh:
- *
- * Reads the counts and lists again from the workspace.
- */
-void
-arb_overview_page_refresh (ArbOverviewPage *self)
+static void
+show_snapshot (ArbOverviewPage *self,
+               Snapshot        *snap)
 {
-  ArbCounts c = { 0 };
+  static const Snapshot nothing;
+  const ArbCounts *c;
   gint64 values[G_N_ELEMENTS (count_tiles)];
   gboolean empty;
 
-  g_return_if_fail (ARB_IS_OVERVIEW_PAGE (self));
+  if (snap == NULL)
+    snap = (Snapshot *) &nothing;
+  c = &snap->counts;
 
   for (guint i = 0; i < self->rows->len; i++)
     {
@@ -248,24 +297,17 @@ arb_overview_page_refresh (ArbOverviewPage *self)
       gtk_list_box_remove (GTK_LIST_BOX (gtk_widget_get_parent (row)), row);
     }
   g_ptr_array_set_size (self->rows, 0);
+  if (snap->systems != NULL)
+    fill_lists (self, snap);
 
-  if (self->workspace != NULL)
-    {
-      g_autoptr(GError) error = NULL;
-
-      if (!arb_workspace_get_counts (self->workspace, &c, &error))
-        g_warning ("overview: %s", error->message);
-      fill_lists (self);
-    }
-
-  values[0] = c.prompts;
-  values[1] = c.generations;
-  values[2] = c.comparisons;
-  values[3] = c.verdicts;
-  values[4] = c.systems;
-  values[5] = c.raters;
-  values[6] = c.grades;
-  values[7] = c.spans;
+  values[0] = c->prompts;
+  values[1] = c->generations;
+  values[2] = c->comparisons;
+  values[3] = c->verdicts;
+  values[4] = c->systems;
+  values[5] = c->raters;
+  values[6] = c->grades;
+  values[7] = c->spans;
   for (guint i = 0; i < G_N_ELEMENTS (count_tiles); i++)
     {
       g_autofree char *text = format_count (values[i]);
@@ -273,13 +315,91 @@ arb_overview_page_refresh (ArbOverviewPage *self)
       gtk_label_set_text (self->count_labels[i], text);
     }
 
-  empty = c.prompts == 0 && c.comparisons == 0 && c.verdicts == 0 && c.grades == 0;
+  empty = c->prompts == 0 && c->comparisons == 0 && c->verdicts == 0 && c->grades == 0;
   gtk_stack_set_visible_child_name (self->stack, empty ? "empty" : "content");
   if (empty != self->empty)
     {
       self->empty = empty;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_EMPTY]);
     }
+}
+
+static void
+set_loading (ArbOverviewPage *self,
+             gboolean         loading)
+{
+  if (self->loading == loading)
+    return;
+  self->loading = loading;
+  gtk_spinner_set_spinning (self->spinner, loading);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADING]);
+}
+
+static void
+load_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(ArbOverviewPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(Snapshot) snap = g_task_propagate_pointer (G_TASK (result), &error);
+
+  /* A newer refresh (or another workspace) superseded this one. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+      g_task_get_cancellable (G_TASK (result)) != self->cancellable)
+    return;
+  g_clear_object (&self->cancellable);
+  if (snap == NULL)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Could not read the workspace: %s"),
+                                              error->message);
+
+      adw_status_page_set_title (self->empty_page, _("Cannot Show This Workspace"));
+      adw_status_page_set_description (self->empty_page, msg);
+      show_snapshot (self, NULL);
+    }
+  else
+    show_snapshot (self, snap);
+  set_loading (self, FALSE);
+}
+
+/**
+ * arb_overview_page_refresh:
+ *
+ * Reads the counts and lists again from the workspace, on a worker thread with its own
+ * connection (on a million comparisons the counting takes a while); the page shows the new
+ * numbers when they are there, and #ArbOverviewPage:loading is %TRUE meanwhile.
+ */
+void
+arb_overview_page_refresh (ArbOverviewPage *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (ARB_IS_OVERVIEW_PAGE (self));
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+
+  if (self->workspace == NULL)
+    {
+      show_snapshot (self, NULL);
+      set_loading (self, FALSE);
+      return;
+    }
+  self->cancellable = g_cancellable_new ();
+  set_loading (self, TRUE);
+  task = g_task_new (NULL, self->cancellable, load_done, g_object_ref (self));
+  g_task_set_source_tag (task, arb_overview_page_refresh);
+  g_task_set_task_data (task, g_strdup (arb_workspace_get_path (self->workspace)), g_free);
+  g_task_run_in_thread (task, load_thread);
+}
+
+gboolean
+arb_overview_page_get_loading (ArbOverviewPage *self)
+{
+  g_return_val_if_fail (ARB_IS_OVERVIEW_PAGE (self), FALSE);
+  return self->loading;
 }
 
 void
@@ -290,7 +410,14 @@ arb_overview_page_set_workspace (ArbOverviewPage *self,
   g_return_if_fail (workspace == NULL || ARB_IS_WORKSPACE (workspace));
 
   if (g_set_object (&self->workspace, workspace))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
+    {
+      /* Another workspace: its numbers, not the last one's, or a spinner until they come. */
+      adw_status_page_set_title (self->empty_page, _("No Data Yet"));
+      adw_status_page_set_description (self->empty_page, _(EMPTY_DESCRIPTION));
+      if (workspace != NULL)
+        gtk_stack_set_visible_child_name (self->stack, "loading");
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
+    }
   arb_overview_page_refresh (self);
 }
 
@@ -341,6 +468,9 @@ arb_overview_page_get_property (GObject    *object,
     case PROP_EMPTY:
       g_value_set_boolean (value, self->empty);
       break;
+    case PROP_LOADING:
+      g_value_set_boolean (value, self->loading);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -369,6 +499,9 @@ arb_overview_page_dispose (GObject *object)
 {
   ArbOverviewPage *self = ARB_OVERVIEW_PAGE (object);
 
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), ARB_TYPE_OVERVIEW_PAGE);
   g_clear_object (&self->workspace);
   G_OBJECT_CLASS (arb_overview_page_parent_class)->dispose (object);
@@ -400,6 +533,9 @@ arb_overview_page_class_init (ArbOverviewPageClass *klass)
   properties[PROP_EMPTY] =
     g_param_spec_boolean ("empty", NULL, NULL, TRUE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_LOADING] =
+    g_param_spec_boolean ("loading", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -407,6 +543,7 @@ arb_overview_page_class_init (ArbOverviewPageClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/io/arbiter/Arbiter/arb-overview-page.ui");
   gtk_widget_class_bind_template_child (widget_class, ArbOverviewPage, stack);
+  gtk_widget_class_bind_template_child (widget_class, ArbOverviewPage, spinner);
   gtk_widget_class_bind_template_child (widget_class, ArbOverviewPage, empty_page);
   gtk_widget_class_bind_template_child (widget_class, ArbOverviewPage, counts_box);
   gtk_widget_class_bind_template_child (widget_class, ArbOverviewPage, systems_list);

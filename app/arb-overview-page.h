@@ -19,6 +19,7 @@ void             arb_overview_page_set_workspace (ArbOverviewPage *self,
 ArbWorkspace    *arb_overview_page_get_workspace (ArbOverviewPage *self);
 void             arb_overview_page_refresh       (ArbOverviewPage *self);
 gboolean         arb_overview_page_get_empty     (ArbOverviewPage *self);
+gboolean         arb_overview_page_get_loading   (ArbOverviewPage *self);
 const char      *arb_overview_page_get_count_text (ArbOverviewPage *self,
                                                    const char      *what);
 

@@ -30,6 +30,9 @@ test_overview_page (void)
   page = g_object_ref_sink (arb_overview_page_new ());
   g_assert_true (arb_overview_page_get_empty (page));
   arb_overview_page_set_workspace (page, ws);
+  /* It reads on a worker thread. */
+  g_assert_true (arb_overview_page_get_loading (page));
+  ARB_WAIT_UNTIL (!arb_overview_page_get_loading (page), 30);
   g_assert_true (arb_overview_page_get_empty (page));
   g_assert_cmpstr (arb_overview_page_get_count_text (page, "prompts"), ==, "0");
   g_assert_null (arb_overview_page_get_count_text (page, "nonsense"));
@@ -70,6 +73,8 @@ test_window (void)
   arb_gui_test_flush ();
   /* A new workspace opens on an overview that says what to do. */
   g_assert_true (arb_window_create_workspace (window, file));
+  ARB_WAIT_UNTIL (!arb_overview_page_get_loading (ARB_OVERVIEW_PAGE (arb_window_get_page (window,
+                                                                                          "overview"))), 30);
   arb_gui_test_flush ();
   g_assert_true (arb_overview_page_get_empty (ARB_OVERVIEW_PAGE (arb_window_get_page (window,
                                                                                        "overview"))));
@@ -77,7 +82,10 @@ test_window (void)
   /* A file that exists is never replaced. */
   g_assert_false (arb_window_create_workspace (window, file));
   g_assert_nonnull (strstr (arb_window_get_last_toast (window), "exists already"));
+  /* A refresh that runs when the window goes holds the page until it ends, not longer. */
+  arb_overview_page_refresh (ARB_OVERVIEW_PAGE (arb_window_get_page (window, "overview")));
   gtk_window_destroy (GTK_WINDOW (window));
+  arb_gui_test_flush ();
   arb_gui_test_flush ();
   g_assert_finalize_object (window);
 }
