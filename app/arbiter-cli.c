@@ -18,7 +18,7 @@
 #include "arb-plan.h"
 #include "arb-workspace.h"
 
-#define EXIT_USAGE 2
+#include "arb-cli.h"
 
 typedef int (*CommandFunc) (int argc, char **argv);
 
@@ -52,52 +52,6 @@ print_usage (FILE *out)
   fprintf (out, "\n%s\n", _("Run 'arbiter-cli COMMAND --help' for a command's options."));
 }
 
-static int
-usage_error (GOptionContext *context,
-             const char     *message)
-{
-  g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
-
-  fprintf (stderr, "arbiter-cli: %s\n\n%s", message, help);
-  return EXIT_USAGE;
-}
-
-static int
-fail (const GError *error)
-{
-  fprintf (stderr, "arbiter-cli: %s\n", error->message);
-  return 1;
-}
-
-/* Parses a command's options; argv[0] is the command name. Returns -1 to go on, else an exit
- * status. */
-static int
-parse_options (GOptionContext *context,
-               int            *argc,
-               char         ***argv)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_option_context_parse (context, argc, argv, &error))
-    return usage_error (context, error->message);
-  return -1;
-}
-
-static ArbWorkspace *
-open_workspace (const char *path,
-                int        *status)
-{
-  g_autoptr(GError) error = NULL;
-  ArbWorkspace *ws = arb_workspace_open (path, &error);
-
-  if (ws == NULL)
-    *status = fail (error);
-  else if (arb_workspace_get_n_removed_imports (ws) > 0)
-    fprintf (stderr, "arbiter-cli: %s: removed %u interrupted import(s) that had not finished\n",
-             path, arb_workspace_get_n_removed_imports (ws));
-  return ws;
-}
-
 /* ---- init -------------------------------------------------------------------------------- */
 
 static int
@@ -109,14 +63,14 @@ cmd_init (int    argc,
   g_autoptr(GError) error = NULL;
   int status;
 
-  if ((status = parse_options (context, &argc, &argv)) >= 0)
+  if ((status = arb_cli_parse_options (context, &argc, &argv)) >= 0)
     return status;
   if (argc != 2)
-    return usage_error (context, _("init takes one workspace file name"));
+    return arb_cli_usage_error (context, _("init takes one workspace file name"));
 
   ws = arb_workspace_create (argv[1], &error);
   if (ws == NULL)
-    return fail (error);
+    return arb_cli_fail (error);
   printf ("%s: %s\n", argv[1], _("created an empty workspace"));
   return 0;
 }
@@ -185,22 +139,22 @@ cmd_import (int    argc,
                              arb_import_format_list ());
   g_option_context_set_summary (context, summary);
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = parse_options (context, &argc, &argv)) >= 0)
+  if ((status = arb_cli_parse_options (context, &argc, &argv)) >= 0)
     return status;
   if (argc < 3)
-    return usage_error (context, _("import takes a workspace and at least one file"));
+    return arb_cli_usage_error (context, _("import takes a workspace and at least one file"));
   if (format != NULL && !arb_import_format_from_string (format, &options.format))
     {
       g_autofree char *message = g_strdup_printf (_("unknown format \"%s\" (one of: %s)"), format,
                                                   arb_import_format_list ());
-      return usage_error (context, message);
+      return arb_cli_usage_error (context, message);
     }
   options.system = system;
   options.rater = rater;
   options.skip_bad = skip_bad;
 
   status = 0;
-  ws = open_workspace (argv[1], &status);
+  ws = arb_cli_open_workspace (argv[1], &status);
   if (ws == NULL)
     return status;
 
@@ -263,19 +217,19 @@ cmd_info (int    argc,
   int status;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = parse_options (context, &argc, &argv)) >= 0)
+  if ((status = arb_cli_parse_options (context, &argc, &argv)) >= 0)
     return status;
   if (argc != 2)
-    return usage_error (context, _("info takes one workspace"));
+    return arb_cli_usage_error (context, _("info takes one workspace"));
   if (format != NULL && g_strcmp0 (format, "table") != 0 && g_strcmp0 (format, "json") != 0)
-    return usage_error (context, _("--format must be table or json"));
+    return arb_cli_usage_error (context, _("--format must be table or json"));
 
   status = 0;
-  ws = open_workspace (argv[1], &status);
+  ws = arb_cli_open_workspace (argv[1], &status);
   if (ws == NULL)
     return status;
   if (!arb_workspace_get_counts (ws, &c, &error))
-    return fail (error);
+    return arb_cli_fail (error);
 
   if (g_strcmp0 (format, "json") == 0)
     {
@@ -300,7 +254,7 @@ cmd_info (int    argc,
 
   imports = arb_workspace_list_imports (ws, &error);
   if (imports == NULL)
-    return fail (error);
+    return arb_cli_fail (error);
   if (imports->len > 0)
     printf ("%s\n", _("Imports:"));
   for (guint i = 0; i < imports->len; i++)
@@ -342,24 +296,24 @@ cmd_plan (int    argc,
   int status;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if ((status = parse_options (context, &argc, &argv)) >= 0)
+  if ((status = arb_cli_parse_options (context, &argc, &argv)) >= 0)
     return status;
   if (argc != 2)
-    return usage_error (context, _("plan takes one workspace"));
+    return arb_cli_usage_error (context, _("plan takes one workspace"));
   if (all_pairs == (baseline != NULL))
-    return usage_error (context, _("give exactly one of --all-pairs and --baseline SYSTEM"));
+    return arb_cli_usage_error (context, _("give exactly one of --all-pairs and --baseline SYSTEM"));
   if (per_prompt < 0)
-    return usage_error (context, _("--per-prompt must be a positive number"));
+    return arb_cli_usage_error (context, _("--per-prompt must be a positive number"));
 
   status = 0;
-  ws = open_workspace (argv[1], &status);
+  ws = arb_cli_open_workspace (argv[1], &status);
   if (ws == NULL)
     return status;
   options.baseline = baseline;
   options.per_prompt = per_prompt;
   options.seed = seed;
   if (!arb_workspace_plan (ws, &options, &result, NULL, &error))
-    return fail (error);
+    return arb_cli_fail (error);
   printf ("%s: %" G_GINT64_FORMAT " prompts, %" G_GINT64_FORMAT " pairs planned, %"
           G_GINT64_FORMAT " comparisons added (%" G_GINT64_FORMAT " existed)\n", argv[1],
           result.prompts, result.planned, result.added, result.planned - result.added);
