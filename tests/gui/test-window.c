@@ -257,6 +257,16 @@ tick (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* 8 000 records (17 MB) in the gui suite; ARB_GUI_IMPORT_RECORDS=100000 (210 MB) in the
+ * integration suite. */
+static guint64
+large_records (void)
+{
+  const char *env = g_getenv ("ARB_GUI_IMPORT_RECORDS");
+
+  return env ? g_ascii_strtoull (env, NULL, 10) : 8000;
+}
+
 /* A large import runs off the main thread: a 10 ms timeout keeps firing and the progress bar
  * moves. The longest stall is printed (its target is the benchmark's business). */
 static void
@@ -270,7 +280,7 @@ test_import_keeps_dispatching (void)
   guint id;
   const char *toast;
 
-  g_assert_true (arb_bench_data_write (path, ARB_BENCH_DEFAULT_SEED, 0, 8000,
+  g_assert_true (arb_bench_data_write (path, ARB_BENCH_DEFAULT_SEED, 0, large_records (),
                                        ARB_BENCH_DATA_DEFAULT, &summary, &error));
   g_assert_no_error (error);
 
@@ -344,6 +354,69 @@ test_not_a_workspace (void)
   g_assert_cmpstr (arb_workspace_get_path (arb_window_get_workspace (window)), ==, demo_ws);
 }
 
+/* Dropping files on the window: a workspace (even renamed) opens, data files are imported. */
+static gboolean
+drop_files (GFile **files,
+            guint   n)
+{
+  g_autoptr(GListModel) controllers = gtk_widget_observe_controllers (GTK_WIDGET (the_window ()));
+  GdkFileList *list = gdk_file_list_new_from_array (files, n);
+  GValue value = G_VALUE_INIT;
+  gboolean handled = FALSE;
+  GtkDropTarget *drop = NULL;
+
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && drop == NULL; i++)
+    {
+      g_autoptr(GObject) c = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (c))
+        drop = GTK_DROP_TARGET (c);
+    }
+  g_assert_nonnull (drop);
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, list);
+  g_signal_emit_by_name (drop, "drop", &value, 10.0, 10.0, &handled);
+  g_value_unset (&value);
+  return handled;
+}
+
+static void
+test_drop (void)
+{
+  g_autofree char *renamed = g_build_filename (tmpdir, "renamed-workspace.db", NULL);
+  g_autofree char *data = g_build_filename (tmpdir, "dropped.jsonl", NULL);
+  g_autofree char *copy_cmd = g_strdup_printf ("cp '%s' '%s'", demo_ws, renamed);
+  g_autoptr(GFile) ws_file = g_file_new_for_path (renamed);
+  g_autoptr(GFile) data_file = g_file_new_for_path (data);
+  GFile *both[] = { ws_file, data_file };
+
+  g_assert_true (g_file_set_contents (data,
+                                      "{\"prompt\": \"Dropped?\", \"responses\": ["
+                                      "{\"system\": \"x\", \"text\": \"yes\"},"
+                                      " {\"system\": \"y\", \"text\": \"no\"}]}\n", -1, NULL));
+  /* A copy of the demo workspace under a name without .arbiter: told by its header. */
+  arb_gui_test_flush ();
+  g_assert_cmpint (system (copy_cmd), ==, 0);
+
+  import_finished = FALSE;
+  g_assert_true (drop_files (both, 2));
+  g_assert_cmpstr (arb_workspace_get_path (arb_window_get_workspace (the_window ())), ==, renamed);
+  ARB_WAIT_UNTIL (import_finished, 60);
+  g_assert_nonnull (strstr (arb_window_get_last_toast (the_window ()), "Imported dropped.jsonl"));
+  wait_overview ();
+  assert_overview_matches_cli (renamed);
+
+  /* Back to the demo workspace for what follows. */
+  {
+    g_autoptr(GFile) demo = g_file_new_for_path (demo_ws);
+
+    g_assert_true (drop_files (&demo, 1));
+    g_assert_cmpstr (arb_workspace_get_path (arb_window_get_workspace (the_window ())), ==,
+                     demo_ws);
+    wait_overview ();
+  }
+}
+
 static gboolean
 shown (GType type)
 {
@@ -410,6 +483,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/gui/window/import-keeps-dispatching", test_import_keeps_dispatching);
   g_test_add_func ("/arbiter/gui/window/close-and-recent", test_close_and_recent);
   g_test_add_func ("/arbiter/gui/window/not-a-workspace", test_not_a_workspace);
+  g_test_add_func ("/arbiter/gui/window/drop", test_drop);
   g_test_add_func ("/arbiter/gui/window/app-windows", test_app_windows);
   status = g_test_run ();
 
