@@ -41,6 +41,16 @@ gboolean      _arb_workspace_remove_import (ArbWorkspace       *self,
                                             const char         *why,
                                             GError            **error);
 char         *_arb_now_iso8601             (void);
+gint64        _arb_workspace_insert_verdict (ArbWorkspace      *self,
+                                            gint64              comparison_id,
+                                            gint64              rater_id,
+                                            double              preference,
+                                            int                 strength,
+                                            const char         *presented,
+                                            const char         *rationale,
+                                            double              seconds,
+                                            gint64             *out_replaced,
+                                            GError            **error);
 char         *_arb_process_owner           (void);
 gboolean      _arb_process_owner_alive     (const char          *owner);
 

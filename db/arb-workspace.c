@@ -941,6 +941,111 @@ arb_workspace_ensure_rater (ArbWorkspace *self,
 }
 
 /**
+ * _arb_workspace_insert_verdict:
+ * @out_replaced: (out) (optional): the id of the verdict this one supersedes, or -1
+ *
+ * Writes one live verdict, supersedes the rater's current one for the same comparison and order,
+ * and logs the event (decide or change). The caller holds the transaction.
+ *
+ * Returns: the new verdict's id, or -1 on error
+ */
+gint64
+_arb_workspace_insert_verdict (ArbWorkspace *self,
+                               gint64        comparison_id,
+                               gint64        rater_id,
+                               double        preference,
+                               int           strength,
+                               const char   *presented,
+                               const char   *rationale,
+                               double        seconds,
+                               gint64       *out_replaced,
+                               GError      **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *event_uuid = g_uuid_string_random ();
+  g_autofree char *now = _arb_now_iso8601 ();
+  gint64 old_id = -1, new_id;
+
+  stmt = _arb_workspace_prepare (self,
+                                 "SELECT id FROM verdicts WHERE comparison_id = ? AND rater_id = ? "
+                                 "AND ifnull (presented, '') = ifnull (?, '') AND sample = 0 "
+                                 "AND superseded_by IS NULL", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, comparison_id);
+  sqlite3_bind_int64 (stmt, 2, rater_id);
+  sqlite3_bind_text (stmt, 3, presented, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    old_id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  /* The old verdict steps aside first, since the natural key holds among current verdicts. */
+  if (old_id >= 0)
+    {
+      stmt = _arb_workspace_prepare (self, "UPDATE verdicts SET superseded_by = -1 WHERE id = ?",
+                                     error);
+      if (stmt == NULL)
+        return -1;
+      sqlite3_bind_int64 (stmt, 1, old_id);
+      if (!_arb_workspace_step_done (self, stmt, error))
+        return -1;
+    }
+
+  stmt = _arb_workspace_prepare (self,
+                                 "INSERT INTO verdicts (uuid, comparison_id, rater_id, preference, "
+                                 "strength, presented, rationale, seconds, created_at) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, uuid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, comparison_id);
+  sqlite3_bind_int64 (stmt, 3, rater_id);
+  sqlite3_bind_double (stmt, 4, preference);
+  if (strength >= 0)
+    sqlite3_bind_int (stmt, 5, strength);
+  sqlite3_bind_text (stmt, 6, presented, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, rationale, -1, SQLITE_STATIC);
+  if (seconds >= 0)
+    sqlite3_bind_double (stmt, 8, seconds);
+  sqlite3_bind_text (stmt, 9, now, -1, SQLITE_STATIC);
+  if (!_arb_workspace_step_done (self, stmt, error))
+    return -1;
+  new_id = sqlite3_last_insert_rowid (self->db);
+
+  if (old_id >= 0)
+    {
+      stmt = _arb_workspace_prepare (self, "UPDATE verdicts SET superseded_by = ? WHERE id = ?",
+                                     error);
+      if (stmt == NULL)
+        return -1;
+      sqlite3_bind_int64 (stmt, 1, new_id);
+      sqlite3_bind_int64 (stmt, 2, old_id);
+      if (!_arb_workspace_step_done (self, stmt, error))
+        return -1;
+    }
+
+  stmt = _arb_workspace_prepare (self,
+                                 "INSERT INTO events (uuid, rater_id, action, comparison_id, "
+                                 "verdict_id, created_at) VALUES (?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, event_uuid, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, rater_id);
+  sqlite3_bind_text (stmt, 3, old_id >= 0 ? "change" : "decide", -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, comparison_id);
+  sqlite3_bind_int64 (stmt, 5, new_id);
+  sqlite3_bind_text (stmt, 6, now, -1, SQLITE_STATIC);
+  if (!_arb_workspace_step_done (self, stmt, error))
+    return -1;
+
+  if (out_replaced != NULL)
+    *out_replaced = old_id;
+  return new_id;
+
+}
+
+/**
  * arb_workspace_record_verdict:
  * @comparison_id: the comparison
  * @rater_id: the (live) rater
@@ -966,11 +1071,7 @@ arb_workspace_record_verdict (ArbWorkspace *self,
                               double        seconds,
                               GError      **error)
 {
-  sqlite3_stmt *stmt;
-  g_autofree char *uuid = g_uuid_string_random ();
-  g_autofree char *event_uuid = g_uuid_string_random ();
-  g_autofree char *now = _arb_now_iso8601 ();
-  gint64 old_id = -1, new_id;
+  gint64 new_id;
 
   g_return_val_if_fail (ARB_IS_WORKSPACE (self), -1);
 
@@ -985,79 +1086,10 @@ arb_workspace_record_verdict (ArbWorkspace *self,
 
   if (!_arb_workspace_exec (self, "BEGIN IMMEDIATE", error))
     return -1;
-
-  stmt = _arb_workspace_prepare (self,
-                                 "SELECT id FROM verdicts WHERE comparison_id = ? AND rater_id = ? "
-                                 "AND ifnull (presented, '') = ifnull (?, '') AND sample = 0 "
-                                 "AND superseded_by IS NULL", error);
-  if (stmt == NULL)
+  new_id = _arb_workspace_insert_verdict (self, comparison_id, rater_id, preference, strength,
+                                          presented, rationale, seconds, NULL, error);
+  if (new_id < 0)
     goto fail;
-  sqlite3_bind_int64 (stmt, 1, comparison_id);
-  sqlite3_bind_int64 (stmt, 2, rater_id);
-  sqlite3_bind_text (stmt, 3, presented, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    old_id = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
-  /* The old verdict steps aside first, since the natural key holds among current verdicts. */
-  if (old_id >= 0)
-    {
-      stmt = _arb_workspace_prepare (self, "UPDATE verdicts SET superseded_by = -1 WHERE id = ?",
-                                     error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_int64 (stmt, 1, old_id);
-      if (!_arb_workspace_step_done (self, stmt, error))
-        goto fail;
-    }
-
-  stmt = _arb_workspace_prepare (self,
-                                 "INSERT INTO verdicts (uuid, comparison_id, rater_id, preference, "
-                                 "strength, presented, rationale, seconds, created_at) "
-                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, uuid, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, comparison_id);
-  sqlite3_bind_int64 (stmt, 3, rater_id);
-  sqlite3_bind_double (stmt, 4, preference);
-  if (strength >= 0)
-    sqlite3_bind_int (stmt, 5, strength);
-  sqlite3_bind_text (stmt, 6, presented, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 7, rationale, -1, SQLITE_STATIC);
-  if (seconds >= 0)
-    sqlite3_bind_double (stmt, 8, seconds);
-  sqlite3_bind_text (stmt, 9, now, -1, SQLITE_STATIC);
-  if (!_arb_workspace_step_done (self, stmt, error))
-    goto fail;
-  new_id = sqlite3_last_insert_rowid (self->db);
-
-  if (old_id >= 0)
-    {
-      stmt = _arb_workspace_prepare (self, "UPDATE verdicts SET superseded_by = ? WHERE id = ?",
-                                     error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_int64 (stmt, 1, new_id);
-      sqlite3_bind_int64 (stmt, 2, old_id);
-      if (!_arb_workspace_step_done (self, stmt, error))
-        goto fail;
-    }
-
-  stmt = _arb_workspace_prepare (self,
-                                 "INSERT INTO events (uuid, rater_id, action, comparison_id, "
-                                 "verdict_id, created_at) VALUES (?, ?, ?, ?, ?, ?)", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, event_uuid, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, rater_id);
-  sqlite3_bind_text (stmt, 3, old_id >= 0 ? "change" : "decide", -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, comparison_id);
-  sqlite3_bind_int64 (stmt, 5, new_id);
-  sqlite3_bind_text (stmt, 6, now, -1, SQLITE_STATIC);
-  if (!_arb_workspace_step_done (self, stmt, error))
-    goto fail;
-
   if (!_arb_workspace_exec (self, "COMMIT", error))
     goto fail;
   return new_id;
