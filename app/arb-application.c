@@ -85,6 +85,19 @@ arb_application_get_annotator (ArbApplication *self)
   return self->remembered[0] != '\0' ? self->remembered : NULL;
 }
 
+/**
+ * arb_application_get_annotator_forced:
+ *
+ * Returns: whether the annotator was given with --annotator (then the window opens on the
+ *   compare page and the name in the preferences does not change)
+ */
+gboolean
+arb_application_get_annotator_forced (ArbApplication *self)
+{
+  g_return_val_if_fail (ARB_IS_APPLICATION (self), FALSE);
+  return self->annotator != NULL;
+}
+
 GStrv
 arb_application_list_recent (ArbApplication *self)
 {

@@ -17,6 +17,7 @@ G_DECLARE_FINAL_TYPE (ArbApplication, arb_application, ARB, APPLICATION, AdwAppl
 ArbApplication *arb_application_new             (GApplicationFlags  flags);
 GSettings      *arb_application_get_settings    (ArbApplication    *self);
 const char     *arb_application_get_annotator   (ArbApplication    *self);
+gboolean        arb_application_get_annotator_forced (ArbApplication *self);
 void            arb_application_add_recent      (ArbApplication    *self,
                                                  const char        *path);
 void            arb_application_forget_recent   (ArbApplication    *self,

@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <glib/gstdio.h>
 
+#include "arb-compare-page.h"
 #include "arb-import.h"
 #include "arb-overview-page.h"
 #include "arb-window.h"
@@ -35,6 +36,7 @@ struct _ArbWindow
   GtkListBox           *recent_list;
 
   ArbOverviewPage      *overview;
+  ArbComparePage       *compare;
   ArbWorkspace         *workspace;
   GSettings            *settings;
   GPtrArray            *recent_rows;
@@ -267,6 +269,16 @@ arb_window_add_page (ArbWindow  *self,
     gtk_stack_page_set_icon_name (sp, icon_name);
 }
 
+/* Shows a page of the open workspace (the sidebar does the same). */
+void
+arb_window_show_page (ArbWindow  *self,
+                      const char *name)
+{
+  g_return_if_fail (ARB_IS_WINDOW (self));
+  if (gtk_stack_get_child_by_name (self->pages, name) != NULL)
+    gtk_stack_set_visible_child_name (self->pages, name);
+}
+
 GtkWidget *
 arb_window_get_page (ArbWindow  *self,
                      const char *name)
@@ -284,6 +296,9 @@ back_clicked_cb (ArbWindow *self)
 static void
 visible_page_changed_cb (ArbWindow *self)
 {
+  /* The labelling keys belong to the compare page: it takes the keyboard when shown. */
+  if (gtk_stack_get_visible_child (self->pages) == GTK_WIDGET (self->compare))
+    arb_compare_page_focus (self->compare);
   /* On a narrow window choosing a page in the sidebar shows it. */
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child (self->leaflet, self->content);
@@ -372,6 +387,9 @@ set_workspace (ArbWindow    *self,
   g_clear_weak_pointer (&self->sticky_toast);
 
   arb_overview_page_set_workspace (self->overview, ws);
+  arb_compare_page_set_workspace (self->compare, ws,
+                                  get_app (self) ? arb_application_get_annotator (get_app (self))
+                                                 : NULL);
   if (ws != NULL)
     {
       const char *path = arb_workspace_get_path (ws);
@@ -383,7 +401,14 @@ set_workspace (ArbWindow    *self,
       adw_window_title_set_subtitle (self->window_title, dir);
       gtk_window_set_title (GTK_WINDOW (self), title);
       gtk_stack_set_visible_child_name (self->main_stack, "workspace");
-      gtk_stack_set_visible_child_name (self->pages, "overview");
+      /* `arbiter --annotator NAME WORKSPACE` goes straight to labelling. */
+      if (get_app (self) != NULL && arb_application_get_annotator_forced (get_app (self)))
+        {
+          gtk_stack_set_visible_child_name (self->pages, "compare");
+          arb_compare_page_focus (self->compare);
+        }
+      else
+        gtk_stack_set_visible_child_name (self->pages, "overview");
       if (get_app (self) != NULL)
         arb_application_add_recent (get_app (self), path);
     }
@@ -702,6 +727,11 @@ import_done (GObject      *source,
   g_clear_object (&self->import_cancellable);
   update_actions (self);
   arb_overview_page_refresh (self->overview);
+  /* New comparisons may be waiting for an annotator who had nothing left. */
+  if (g_strcmp0 (arb_compare_page_get_state (self->compare), "item") != 0 &&
+      g_strcmp0 (arb_compare_page_get_state (self->compare), "who") != 0)
+    arb_compare_page_set_workspace (self->compare, self->workspace,
+                                    arb_compare_page_get_annotator (self->compare));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_IMPORTING]);
   g_signal_emit (self, signals[IMPORT_FINISHED], 0);
   g_application_release (job->app);
@@ -1026,6 +1056,19 @@ arb_window_new (ArbApplication *app)
   return g_object_new (ARB_TYPE_WINDOW, "application", app, NULL);
 }
 
+/* Another name in the preferences: label as that person from now on (unless --annotator). */
+static void
+annotator_changed_cb (ArbWindow *self)
+{
+  ArbApplication *app = get_app (self);
+  const char *name = app ? arb_application_get_annotator (app) : NULL;
+
+  if (self->workspace == NULL || app == NULL || arb_application_get_annotator_forced (app))
+    return;
+  if (g_strcmp0 (name, arb_compare_page_get_annotator (self->compare)) != 0)
+    arb_compare_page_set_workspace (self->compare, self->workspace, name);
+}
+
 static void
 arb_window_constructed (GObject *object)
 {
@@ -1043,6 +1086,11 @@ arb_window_constructed (GObject *object)
                        G_SETTINGS_BIND_DEFAULT);
       g_settings_bind (self->settings, "window-maximized", self, "maximized",
                        G_SETTINGS_BIND_DEFAULT);
+      g_settings_bind (self->settings, "show-system-names",
+                       arb_compare_page_get_names_toggle (self->compare), "active",
+                       G_SETTINGS_BIND_DEFAULT);
+      g_signal_connect_object (self->settings, "changed::annotator",
+                               G_CALLBACK (annotator_changed_cb), self, G_CONNECT_SWAPPED);
     }
   update_recent (self);
 }
@@ -1174,6 +1222,9 @@ arb_window_init (ArbWindow *self)
   self->overview = arb_overview_page_new ();
   arb_window_add_page (self, GTK_WIDGET (self->overview), "overview", _("Overview"),
                        "view-grid-symbolic");
+  self->compare = arb_compare_page_new ();
+  arb_window_add_page (self, GTK_WIDGET (self->compare), "compare", _("Compare"),
+                       "view-dual-symbolic");
   g_signal_connect_object (self->pages, "notify::visible-child",
                            G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
 

@@ -36,6 +36,8 @@ void          arb_window_add_page          (ArbWindow       *self,
                                             const char      *icon_name);
 GtkWidget    *arb_window_get_page          (ArbWindow       *self,
                                             const char      *name);
+void          arb_window_show_page         (ArbWindow       *self,
+                                            const char      *name);
 
 void          arb_window_toast             (ArbWindow       *self,
                                             const char      *text);
