@@ -7,6 +7,7 @@
 #include "arb-import.h"
 #include "arb-plan.h"
 #include "arb-queue.h"
+#include "arb-review.h"
 #include "arb-test-util.h"
 #include "arb-workspace-private.h"
 
@@ -390,6 +391,57 @@ test_gold (Fixture       *f,
   g_assert_cmpint (p.overall_total, ==, 8);
 }
 
+/* Disagreements among annotators, and the adjudicator's final word. */
+static void
+test_review (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArbQueue) ana = NULL;
+  g_autoptr(ArbQueue) ben = NULL;
+  g_autoptr(GArray) disputed = NULL;
+  g_autoptr(GPtrArray) verdicts = NULL;
+  ArbQueueItem item;
+
+  set (f->ws, ARB_SETTING_OVERLAP, "2");
+  ana = arb_queue_new (f->ws, "ana", &error);
+  ben = arb_queue_new (f->ws, "ben", &error);
+  g_assert_no_error (error);
+  /* Ana always prefers a; Ben prefers a on the first five items and b on the rest. */
+  for (int i = 0; i < 10; i++)
+    {
+      g_assert_true (arb_queue_next (ana, &item, &error));
+      g_assert_cmpint (arb_queue_decide (ana, item.comparison_id, item.presented,
+                                         g_str_equal (item.presented, "ab") ? -1 : 1, NULL,
+                                         "a reads better", 1, &error), >, 0);
+      g_assert_true (arb_queue_next (ben, &item, &error));
+      g_assert_cmpint (arb_queue_decide (ben, item.comparison_id, item.presented,
+                                         (g_str_equal (item.presented, "ab") ? -1 : 1) *
+                                         (item.comparison_id <= 5 ? 1 : -1), NULL, NULL, 1,
+                                         &error), >, 0);
+    }
+  disputed = arb_workspace_list_disagreements (f->ws, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (disputed->len, ==, 5);
+  verdicts = arb_workspace_list_verdicts (f->ws, g_array_index (disputed, gint64, 0), &error);
+  g_assert_cmpuint (verdicts->len, ==, 2);
+  g_assert_cmpstr (((ArbVerdictInfo *) verdicts->pdata[0])->rater, ==, "ana");
+  g_assert_cmpstr (((ArbVerdictInfo *) verdicts->pdata[0])->rationale, ==, "a reads better");
+  /* The adjudicator settles one; an annotator's name cannot adjudicate. */
+  g_assert_cmpint (arb_workspace_adjudicate (f->ws, g_array_index (disputed, gint64, 0),
+                                             "lead", 1, "b is correct", &error), >, 0);
+  g_assert_cmpint (arb_workspace_adjudicate (f->ws, g_array_index (disputed, gint64, 1), "ana", 1,
+                                             NULL, &error), <, 0);
+  g_assert_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID);
+  g_clear_error (&error);
+  g_clear_pointer (&disputed, g_array_unref);
+  disputed = arb_workspace_list_disagreements (f->ws, 0, &error);
+  g_assert_cmpuint (disputed->len, ==, 4);
+  g_assert_cmpint (query_int (f->ws, "SELECT count(*) FROM current_verdicts v JOIN raters r ON"
+                                     " r.id = v.rater_id WHERE r.role = 'adjudicator'"
+                                     " AND v.preference = 1"), ==, 1);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -404,5 +456,6 @@ main (int    argc,
   ADD ("skip-undo-change", test_skip_undo_change);
   ADD ("scale-and-dimensions", test_scale_and_dimensions);
   ADD ("gold", test_gold);
+  ADD ("review", test_review);
   return g_test_run ();
 }
