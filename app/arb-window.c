@@ -16,6 +16,7 @@
 #include "arb-compare-page.h"
 #include "arb-import.h"
 #include "arb-overview-page.h"
+#include "arb-review-page.h"
 #include "arb-window.h"
 
 struct _ArbWindow
@@ -37,6 +38,7 @@ struct _ArbWindow
 
   ArbOverviewPage      *overview;
   ArbComparePage       *compare;
+  ArbReviewPage        *review;
   ArbWorkspace         *workspace;
   GSettings            *settings;
   GPtrArray            *recent_rows;
@@ -49,6 +51,7 @@ struct _ArbWindow
   char                 *last_toast;
   char                 *last_report;
   AdwToast             *sticky_toast;   /* an error toast that stays until dismissed */
+  AdwToast             *latest_toast;
 };
 
 G_DEFINE_FINAL_TYPE (ArbWindow, arb_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -211,8 +214,12 @@ show_toast (ArbWindow  *self,
                                               : ADW_TOAST_PRIORITY_NORMAL);
   g_free (self->last_toast);
   self->last_toast = g_strdup (text);
+  /* News replaces news (undo, flag, skip come in quick succession); an error waits its turn. */
+  if (self->latest_toast != NULL && self->latest_toast != self->sticky_toast)
+    adw_toast_dismiss (self->latest_toast);
   if (with_details)
     g_set_weak_pointer (&self->sticky_toast, toast);
+  g_set_weak_pointer (&self->latest_toast, toast);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -222,6 +229,15 @@ arb_window_toast (ArbWindow  *self,
 {
   g_return_if_fail (ARB_IS_WINDOW (self));
   show_toast (self, text, FALSE);
+}
+
+/* Takes the latest toast off the screen (for photographs of the window). */
+void
+arb_window_dismiss_toast (ArbWindow *self)
+{
+  g_return_if_fail (ARB_IS_WINDOW (self));
+  if (self->latest_toast != NULL)
+    adw_toast_dismiss (self->latest_toast);
 }
 
 /**
@@ -299,6 +315,9 @@ visible_page_changed_cb (ArbWindow *self)
   /* The labelling keys belong to the compare page: it takes the keyboard when shown. */
   if (gtk_stack_get_visible_child (self->pages) == GTK_WIDGET (self->compare))
     arb_compare_page_focus (self->compare);
+  /* Others may have labelled meanwhile. */
+  if (gtk_stack_get_visible_child (self->pages) == GTK_WIDGET (self->review))
+    arb_review_page_refresh (self->review);
   /* On a narrow window choosing a page in the sidebar shows it. */
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child (self->leaflet, self->content);
@@ -390,6 +409,13 @@ set_workspace (ArbWindow    *self,
   arb_compare_page_set_workspace (self->compare, ws,
                                   get_app (self) ? arb_application_get_annotator (get_app (self))
                                                  : NULL);
+  arb_review_page_set_workspace (self->review, ws,
+                                 get_app (self) ? arb_application_get_annotator (get_app (self))
+                                                : NULL);
+  /* Reviewing is not for someone labelling under --annotator (they would see others' verdicts). */
+  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, GTK_WIDGET (self->review)),
+                              get_app (self) == NULL ||
+                              !arb_application_get_annotator_forced (get_app (self)));
   if (ws != NULL)
     {
       const char *path = arb_workspace_get_path (ws);
@@ -1137,6 +1163,7 @@ arb_window_dispose (GObject *object)
   g_clear_handle_id (&self->progress_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), ARB_TYPE_WINDOW);
   g_clear_weak_pointer (&self->sticky_toast);
+  g_clear_weak_pointer (&self->latest_toast);
   g_clear_object (&self->workspace);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (arb_window_parent_class)->dispose (object);
@@ -1225,6 +1252,9 @@ arb_window_init (ArbWindow *self)
   self->compare = arb_compare_page_new ();
   arb_window_add_page (self, GTK_WIDGET (self->compare), "compare", _("Compare"),
                        "view-dual-symbolic");
+  self->review = arb_review_page_new ();
+  arb_window_add_page (self, GTK_WIDGET (self->review), "review", _("Review"),
+                       "dialog-question-symbolic");
   g_signal_connect_object (self->pages, "notify::visible-child",
                            G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
 

@@ -42,6 +42,7 @@ void          arb_window_show_page         (ArbWindow       *self,
 void          arb_window_toast             (ArbWindow       *self,
                                             const char      *text);
 const char   *arb_window_get_last_toast    (ArbWindow       *self);
+void          arb_window_dismiss_toast     (ArbWindow       *self);
 const char   *arb_window_get_last_report   (ArbWindow       *self);
 
 G_END_DECLS

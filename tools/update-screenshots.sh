@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # update-screenshots.sh: makes docs/screenshot-*.png again from the GUI test, under Xvfb.
 #
-# The pictures are the window as the test leaves it: the demo workspace's overview, the toast of
-# a broken import, and the welcome page with the recent workspaces.
+# The pictures are the window as the tests leave it: the demo workspace's overview, the toast of
+# a broken import, the welcome page with the recent workspaces (test-window); the compare page,
+# a comparison with a table, code and a 200 000-character line, and the review page
+# (test-compare).
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 set -euo pipefail
@@ -14,5 +16,5 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
   env GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 \
       GSETTINGS_SCHEMA_DIR=build/data ARB_CLI=build/app/arbiter-cli G_TEST_BUILDDIR=build/tests \
       ARB_SCREENSHOT_DIR="$PWD/docs" \
-  build/tests/gui/test-window
+  bash -c 'build/tests/gui/test-window && build/tests/gui/test-compare'
 ls -l docs/screenshot-*.png

@@ -59,12 +59,12 @@ ensure_tags (GtkTextBuffer *buffer)
   gtk_text_buffer_create_tag (buffer, "strong", "weight", PANGO_WEIGHT_BOLD, NULL);
   gtk_text_buffer_create_tag (buffer, "em", "style", PANGO_STYLE_ITALIC, NULL);
   gtk_text_buffer_create_tag (buffer, "del", "strikethrough", TRUE, NULL);
-  gtk_text_buffer_create_tag (buffer, "code", "family", "monospace",
+  gtk_text_buffer_create_tag (buffer, "code", "family", "monospace", "insert-hyphens", FALSE,
                               "background-rgba", &(GdkRGBA) { 0.5, 0.5, 0.5, 0.15 }, NULL);
   gtk_text_buffer_create_tag (buffer, "pre", "family", "monospace",
                               "paragraph-background-rgba", &(GdkRGBA) { 0.5, 0.5, 0.5, 0.12 },
                               "left-margin", 12, "right-margin", 12, "wrap-mode", GTK_WRAP_CHAR,
-                              NULL);
+                              "insert-hyphens", FALSE, NULL);
   gtk_text_buffer_create_tag (buffer, "table", "family", "monospace", "wrap-mode", GTK_WRAP_NONE,
                               NULL);
   gtk_text_buffer_create_tag (buffer, "quote", "left-margin", 24, "style", PANGO_STYLE_ITALIC,
@@ -517,6 +517,13 @@ put_text (Renderer   *r,
           const char *text,
           gsize       len)
 {
+  /* GtkTextView draws no paragraph background on an empty line, which would cut a code block
+   * in two at each blank line: such a line gets one space. */
+  if (r->in_code_block && len == 1 && text[0] == '\n' && gtk_text_iter_starts_line (&r->end))
+    {
+      insert_plain (r, " \n", 2, NULL);
+      return;
+    }
   if (r->in_table)
     {
       if (r->cell != NULL)

@@ -15,6 +15,7 @@
 #include "arb-plan.h"
 #include "arb-queue.h"
 #include "arb-response-view.h"
+#include "arb-review-page.h"
 #include "arb-window.h"
 #include "arb-workspace-private.h"
 #include "arbiter-resources.h"
@@ -127,6 +128,7 @@ save_docs_screenshot (const char *name)
   const char *docs = g_getenv ("ARB_SCREENSHOT_DIR");
   g_autofree char *local = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), name, NULL);
 
+  arb_window_dismiss_toast (window);
   for (int i = 0; i < 6; i++)
     arb_gui_test_flush ();
   arb_gui_test_screenshot (GTK_WIDGET (window), local);
@@ -268,6 +270,42 @@ test_long_and_rich (void)
   save_docs_screenshot ("screenshot-compare-long.png");
 }
 
+/* The demo's two annotators disagree on some comparisons: the review page lists them, shows
+ * every verdict, and records the final one. */
+static void
+test_review (void)
+{
+  g_autofree char *ws = make_workspace ("review.arbiter", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (ws);
+  ArbReviewPage *review;
+  guint before;
+  gint64 shown;
+
+  g_assert_true (arb_window_open_workspace (window, file));
+  arb_window_show_page (window, "review");
+  arb_gui_test_flush ();
+  review = ARB_REVIEW_PAGE (arb_window_get_page (window, "review"));
+  before = arb_review_page_get_n_disputed (review);
+  g_test_message ("%u disputed comparisons in the demo", before);
+  g_assert_cmpuint (before, >, 0);
+  shown = arb_review_page_get_comparison (review);
+  g_assert_cmpint (shown, >, 0);
+  g_assert_nonnull (arb_gui_test_find_label (GTK_WIDGET (review), "annotator-ana (annotator)"));
+  g_assert_nonnull (arb_gui_test_find_label (GTK_WIDGET (review), "annotator-ben (annotator)"));
+  save_docs_screenshot ("screenshot-review.png");
+  gtk_widget_activate_action (GTK_WIDGET (review), "review.decide", "i", 1);
+  arb_gui_test_flush ();
+  g_assert_cmpuint (arb_review_page_get_n_disputed (review), ==, before - 1);
+  {
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM current_verdicts v JOIN raters r"
+                                            " ON r.id = v.rater_id WHERE r.role = 'adjudicator'"
+                                            " AND r.name = 'tester (review)' AND v.preference = 1"
+                                            " AND v.comparison_id = %" G_GINT64_FORMAT, shown);
+
+    g_assert_cmpint (query_int (sql), ==, 1);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -291,6 +329,7 @@ main (int    argc,
 
   g_test_add_func ("/arbiter/gui/compare/decide", test_decide);
   g_test_add_func ("/arbiter/gui/compare/long-and-rich", test_long_and_rich);
+  g_test_add_func ("/arbiter/gui/compare/review", test_review);
   status = g_test_run ();
   gtk_window_destroy (GTK_WINDOW (window));
   g_clear_object (&app);
