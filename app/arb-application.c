@@ -283,6 +283,13 @@ preferences_activated (GSimpleAction *action,
   ArbPreferencesWindow *prefs = arb_preferences_window_new (self->settings);
 
   gtk_window_set_transient_for (GTK_WINDOW (prefs), parent);
+  if (ARB_IS_WINDOW (parent) && arb_window_get_workspace (ARB_WINDOW (parent)) != NULL)
+    {
+      arb_preferences_window_set_workspace (prefs, arb_window_get_workspace (ARB_WINDOW (parent)));
+      g_signal_connect_object (prefs, "workspace-changed",
+                               G_CALLBACK (arb_window_workspace_settings_changed), parent,
+                               G_CONNECT_SWAPPED);
+    }
   gtk_window_present (GTK_WINDOW (prefs));
 }
 

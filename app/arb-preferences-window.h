@@ -12,6 +12,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (ArbPreferencesWindow, arb_preferences_window, ARB, PREFERENCES_WINDOW,
                       AdwPreferencesWindow)
 
-ArbPreferencesWindow *arb_preferences_window_new (GSettings *settings);
+#include "arb-workspace.h"
+
+ArbPreferencesWindow *arb_preferences_window_new           (GSettings            *settings);
+void                  arb_preferences_window_set_workspace (ArbPreferencesWindow *self,
+                                                            ArbWorkspace         *workspace);
 
 G_END_DECLS

@@ -195,31 +195,60 @@ import_thread (GTask        *task,
 
 /* ---- toasts */
 
+/* A dismissed toast may live on for its hiding animation; it must not be dismissed twice. */
+static void
+toast_dismissed_cb (AdwToast  *toast,
+                    ArbWindow *self)
+{
+  if (self->latest_toast == toast)
+    g_clear_weak_pointer (&self->latest_toast);
+  if (self->sticky_toast == toast)
+    g_clear_weak_pointer (&self->sticky_toast);
+}
+
+static void
+forget_toast (ArbWindow  *self,
+              AdwToast  **slot)
+{
+  AdwToast *toast = *slot;
+
+  if (toast == NULL)
+    return;
+  toast_dismissed_cb (toast, self);
+  adw_toast_dismiss (toast);
+}
+
 static void
 show_toast (ArbWindow  *self,
             const char *text,
             gboolean    with_details)
 {
   g_autofree char *escaped = g_markup_escape_text (text, -1);
-  AdwToast *toast = adw_toast_new (escaped);
+  AdwToast *toast;
 
-  /* Errors stay until dismissed; news goes after the usual few seconds. */
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+
+  /* News replaces news (undo, flag, skip come in quick succession) by taking over the toast on
+   * screen, rather than queueing behind it; an error gets a toast of its own that stays. */
+  if (!with_details && self->latest_toast != NULL && self->latest_toast != self->sticky_toast)
+    {
+      adw_toast_set_title (self->latest_toast, escaped);
+      return;
+    }
+
+  toast = adw_toast_new (escaped);
   if (with_details)
     {
       adw_toast_set_button_label (toast, _("_Details"));
       adw_toast_set_action_name (toast, "win.show-import-report");
       adw_toast_set_timeout (toast, 0);
+      adw_toast_set_priority (toast, ADW_TOAST_PRIORITY_HIGH);
+      g_set_weak_pointer (&self->sticky_toast, toast);
     }
-  adw_toast_set_priority (toast, with_details ? ADW_TOAST_PRIORITY_HIGH
-                                              : ADW_TOAST_PRIORITY_NORMAL);
-  g_free (self->last_toast);
-  self->last_toast = g_strdup (text);
-  /* News replaces news (undo, flag, skip come in quick succession); an error waits its turn. */
-  if (self->latest_toast != NULL && self->latest_toast != self->sticky_toast)
-    adw_toast_dismiss (self->latest_toast);
-  if (with_details)
-    g_set_weak_pointer (&self->sticky_toast, toast);
-  g_set_weak_pointer (&self->latest_toast, toast);
+  else
+    g_set_weak_pointer (&self->latest_toast, toast);
+  g_signal_connect_object (toast, "dismissed", G_CALLBACK (toast_dismissed_cb), self, 0);
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
@@ -236,8 +265,7 @@ void
 arb_window_dismiss_toast (ArbWindow *self)
 {
   g_return_if_fail (ARB_IS_WINDOW (self));
-  if (self->latest_toast != NULL)
-    adw_toast_dismiss (self->latest_toast);
+  forget_toast (self, &self->latest_toast);
 }
 
 /**
@@ -283,6 +311,18 @@ arb_window_add_page (ArbWindow  *self,
   sp = gtk_stack_add_titled (self->pages, page, name, title);
   if (icon_name != NULL)
     gtk_stack_page_set_icon_name (sp, icon_name);
+}
+
+/* The workspace's own settings changed (scale, dimensions, overlap, …): the labelling pages
+ * take them up. */
+void
+arb_window_workspace_settings_changed (ArbWindow *self)
+{
+  g_return_if_fail (ARB_IS_WINDOW (self));
+  if (self->workspace == NULL)
+    return;
+  arb_compare_page_set_workspace (self->compare, self->workspace,
+                                  arb_compare_page_get_annotator (self->compare));
 }
 
 /* Shows a page of the open workspace (the sidebar does the same). */
@@ -401,9 +441,7 @@ set_workspace (ArbWindow    *self,
     return;
 
   /* An import error that stays until dismissed belongs to the workspace it happened in. */
-  if (self->sticky_toast != NULL)
-    adw_toast_dismiss (self->sticky_toast);
-  g_clear_weak_pointer (&self->sticky_toast);
+  forget_toast (self, &self->sticky_toast);
 
   arb_overview_page_set_workspace (self->overview, ws);
   arb_compare_page_set_workspace (self->compare, ws,

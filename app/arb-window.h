@@ -38,6 +38,7 @@ GtkWidget    *arb_window_get_page          (ArbWindow       *self,
                                             const char      *name);
 void          arb_window_show_page         (ArbWindow       *self,
                                             const char      *name);
+void          arb_window_workspace_settings_changed (ArbWindow *self);
 
 void          arb_window_toast             (ArbWindow       *self,
                                             const char      *text);

@@ -41,6 +41,30 @@ test_overview_page (void)
 }
 
 static void
+count_change (guint *n)
+{
+  (*n)++;
+}
+
+/* The n-th (from 0) descendant of a type, depth first. */
+static GtkWidget *
+find_type (GtkWidget *root,
+           GType      type,
+           int        n)
+{
+  static int seen;
+  GtkWidget *found = NULL;
+
+  if (n >= 0)
+    seen = n;
+  if (G_TYPE_CHECK_INSTANCE_TYPE (root, type) && seen-- == 0)
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c && !found; c = gtk_widget_get_next_sibling (c))
+    found = find_type (c, type, -1);
+  return found;
+}
+
+static void
 test_preferences_window (void)
 {
   ArbPreferencesWindow *prefs;
@@ -57,6 +81,32 @@ test_preferences_window (void)
   g_assert_true (arb_gui_test_find_label (GTK_WIDGET (prefs), "Show") != NULL);
   gtk_window_destroy (GTK_WINDOW (prefs));
   g_assert_finalize_object (prefs);
+
+  /* With a workspace: its own settings page, written to the workspace. */
+  {
+    g_autofree char *path = g_build_filename (tmpdir, "prefs.arbiter", NULL);
+    g_autoptr(GError) error = NULL;
+    ArbWorkspace *ws = arb_workspace_create (path, &error);
+    g_autofree char *scale = NULL;
+    AdwComboRow *combo = NULL;
+    guint changed = 0;
+
+    g_assert_no_error (error);
+    prefs = g_object_ref_sink (arb_preferences_window_new (settings));
+    arb_preferences_window_set_workspace (prefs, ws);
+    g_signal_connect_swapped (prefs, "workspace-changed", G_CALLBACK (count_change), &changed);
+    gtk_window_present (GTK_WINDOW (prefs));
+    arb_gui_test_flush ();
+    combo = ADW_COMBO_ROW (find_type (GTK_WIDGET (prefs), ADW_TYPE_COMBO_ROW, 1));
+    g_assert_nonnull (combo);
+    adw_combo_row_set_selected (combo, 1);
+    scale = arb_workspace_get_setting (ws, "scale");
+    g_assert_cmpstr (scale, ==, "3");
+    g_assert_cmpuint (changed, ==, 1);
+    gtk_window_destroy (GTK_WINDOW (prefs));
+    g_assert_finalize_object (prefs);
+    g_assert_finalize_object (ws);
+  }
   g_settings_reset (settings, "show-system-names");
   g_settings_reset (settings, "annotator");
 }
