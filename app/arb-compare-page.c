@@ -744,15 +744,19 @@ arb_compare_page_set_workspace (ArbComparePage *self,
                                              : _("*This workspace has no guidelines.* Add them "
                                                  "under Preferences → Workspace."), NULL);
 
-  {
-    ArbCounts counts;
+  /* (Not arb_workspace_get_counts: counting a million generations would hold up the first
+   * item.) */
+  if (self->progress.overall_total == 0 && self->progress.gold_done == 0 &&
+      (self->history == NULL || self->history->len == 0))
+    {
+      ArbQueueItem item;
 
-    if (arb_workspace_get_counts (workspace, &counts, NULL) && counts.comparisons == 0)
-      {
-        gtk_stack_set_visible_child_name (self->stack, "none");
-        return;
-      }
-  }
+      if (arb_queue_next (self->queue, &item, NULL) && item.comparison_id < 0)
+        {
+          gtk_stack_set_visible_child_name (self->stack, "none");
+          return;
+        }
+    }
   show_next (self);
 }
 
