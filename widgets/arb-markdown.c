@@ -33,6 +33,7 @@ typedef struct
   int            quote_depth;
   gboolean       at_start;     /* nothing written yet */
   gboolean       in_code_block;
+  glong          column;       /* characters since the last line break */
   /* a table, collected and written when it ends */
   gboolean       in_table;
   GPtrArray     *rows;         /* (element-type GPtrArray of GString) */
@@ -184,7 +185,7 @@ insert_tagged (Renderer   *r,
 /* Inserts text with the active tags; characters that must not act are replaced by stand-ins
  * with the control tag. */
 static void
-insert_plain (Renderer   *r,
+insert_visible (Renderer   *r,
               const char *text,
               gsize       len,
               const char *extra_tag)
@@ -214,11 +215,49 @@ insert_plain (Renderer   *r,
   insert_tagged (r, run, end - run, extra_tag);
 }
 
+/* GtkTextView lays out a paragraph whole: one of 200 000 characters takes half a second and
+ * more, every time. A very long line is therefore cut into paragraphs of about LONG_CHUNK
+ * characters (after a space where there is one) with U+2029 PARAGRAPH SEPARATOR, which the text
+ * view breaks on but which looks the same as the wrapping it would have done anyway; the view
+ * then lays out only what is on screen. */
+#define LONG_CHUNK 3000
+#define LONG_CHUNK_MAX 4000
+
+static void
+insert_plain (Renderer   *r,
+              const char *text,
+              gsize       len,
+              const char *extra_tag)
+{
+  const char *p = text, *end = text + len, *run = text;
+
+  for (; p < end; p = g_utf8_next_char (p))
+    {
+      if (*p == '\n')
+        {
+          r->column = 0;
+          continue;
+        }
+      r->column++;
+      if (r->column >= LONG_CHUNK && (*p == ' ' || r->column >= LONG_CHUNK_MAX))
+        {
+          const char *next = g_utf8_next_char (p);
+
+          insert_visible (r, run, next - run, extra_tag);
+          insert_tagged (r, "\xE2\x80\xA9", 3, extra_tag);
+          run = next;
+          r->column = 0;
+        }
+    }
+  insert_visible (r, run, end - run, extra_tag);
+}
+
 static void
 newline (Renderer *r)
 {
   if (!r->at_start)
     insert_tagged (r, "\n", 1, NULL);
+  r->column = 0;
 }
 
 /* A block starts on a line of its own, after a blank line unless blank is off (inside a tight

@@ -94,7 +94,17 @@ test_long_line (void)
   for (int i = 0; i < 200000 / 10; i++)
     g_string_append (s, "abcdefghi ");
   text = render (s->str);
-  g_assert_cmpuint (g_utf8_strlen (text, -1), ==, 200000 - 1);
+  /* Cut into paragraphs (U+2029) of at most 4 000 characters, nothing else changed. */
+  {
+    g_auto(GStrv) parts = g_strsplit (text, "\xE2\x80\xA9", -1);
+    g_autofree char *joined = g_strjoinv ("", parts);
+
+    g_assert_cmpuint (g_strv_length (parts), >=, 50);
+    for (guint i = 0; parts[i] != NULL; i++)
+      g_assert_cmpuint (g_utf8_strlen (parts[i], -1), <=, 4000);
+    g_assert_cmpuint (g_utf8_strlen (joined, -1), ==, 200000 - 1);
+    g_assert_true (g_str_has_prefix (s->str, joined));
+  }
 }
 
 static void
