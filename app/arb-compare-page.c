@@ -58,6 +58,8 @@ struct _ArbComparePage
   GArray            *history;
   gint64             queue_item;         /* the queue's current item, while looking back */
   ArbQueueProgress   progress;
+  GCancellable      *counting;           /* the progress count running on a worker */
+  gint64             decided_since_count;
   gboolean           syncing_scroll;
   gboolean           flag_updating;
 };
@@ -223,6 +225,9 @@ update_progress (ArbComparePage *self)
     /* Translators: position in the annotator's own decisions, number of them, the name */
     text = g_strdup_printf (_("Looking back: decision %u of %u by %s — change it with 1–5, or → to go on"),
                             (guint) self->history_pos + 1, self->history->len, self->annotator);
+  else if (self->counting != NULL)
+    text = g_strdup_printf (_("%s: %u decided · counting everyone's progress…"), self->annotator,
+                            self->history ? self->history->len : 0);
   else if (self->progress.gold_done > 0)
     text = g_strdup_printf (_("%s: %" PRId64 " decided · all annotators %" PRId64
                               " of %" PRId64 " · agreement with gold %.0f %%"),
@@ -383,8 +388,11 @@ decide_action (GtkWidget  *widget,
       self->progress.mine++;
       self->progress.overall_done = MIN (self->progress.overall_done + 1,
                                          self->progress.overall_total);
+      self->decided_since_count++;
+      /* The history grows by this item (it is read from the file only after an undo). */
+      if (self->history != NULL)
+        g_array_append_val (self->history, self->view->id);
     }
-  reload_history (self);
   if (self->history_pos >= 0)
     {
       /* A change to an earlier decision: say so, and go back to where the queue was. */
@@ -692,6 +700,90 @@ start_as (ArbComparePage *self,
   arb_compare_page_set_workspace (self, self->workspace, name);
 }
 
+/* ---- progress, counted on a worker (a million comparisons take a while to count) */
+
+typedef struct
+{
+  char             *path;
+  char             *annotator;
+  ArbQueueProgress  progress;
+} CountJob;
+
+static void
+count_job_free (CountJob *job)
+{
+  g_free (job->path);
+  g_free (job->annotator);
+  g_free (job);
+}
+
+static void
+count_thread (GTask        *task,
+              gpointer      source,
+              gpointer      task_data,
+              GCancellable *cancellable)
+{
+  CountJob *job = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArbWorkspace) ws = arb_workspace_open (job->path, &error);
+  g_autoptr(ArbQueue) q = ws ? arb_queue_new (ws, job->annotator, &error) : NULL;
+
+  if (q == NULL || !arb_queue_get_progress (q, &job->progress, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+count_done (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(ArbComparePage) self = user_data;
+  CountJob *job = g_task_get_task_data (G_TASK (result));
+  g_autoptr(GError) error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          g_task_get_cancellable (G_TASK (result)) == self->counting)
+        toast_error (self, _("Could not count the progress"), error);
+      return;
+    }
+  if (g_task_get_cancellable (G_TASK (result)) != self->counting)
+    return;
+  g_clear_object (&self->counting);
+  /* Decisions made while it counted are added; the worker may have seen some of them, so the
+   * figure is at most that many too high until the next count. */
+  self->progress = job->progress;
+  self->progress.mine = self->history ? (gint64) self->history->len : job->progress.mine;
+  self->progress.overall_done = MIN (job->progress.overall_done + self->decided_since_count,
+                                     job->progress.overall_total);
+  update_progress (self);
+}
+
+static void
+count_progress (ArbComparePage *self)
+{
+  g_autoptr(GTask) task = NULL;
+  CountJob *job;
+
+  if (self->counting != NULL)
+    g_cancellable_cancel (self->counting);
+  g_clear_object (&self->counting);
+  memset (&self->progress, 0, sizeof self->progress);
+  self->decided_since_count = 0;
+  if (self->workspace == NULL || self->annotator == NULL)
+    return;
+  job = g_new0 (CountJob, 1);
+  job->path = g_strdup (arb_workspace_get_path (self->workspace));
+  job->annotator = g_strdup (self->annotator);
+  self->counting = g_cancellable_new ();
+  task = g_task_new (NULL, self->counting, count_done, g_object_ref (self));
+  g_task_set_task_data (task, job, (GDestroyNotify) count_job_free);
+  g_task_run_in_thread (task, count_thread);
+}
+
 /* ---- set-up */
 
 /**
@@ -732,8 +824,7 @@ arb_compare_page_set_workspace (ArbComparePage *self,
       return;
     }
   self->annotator = g_strdup (annotator);
-  if (!arb_queue_get_progress (self->queue, &self->progress, &error))
-    toast_error (self, _("Could not count the progress"), error);
+  count_progress (self);
   reload_history (self);
   rebuild_decisions (self);
 
@@ -746,12 +837,13 @@ arb_compare_page_set_workspace (ArbComparePage *self,
 
   /* (Not arb_workspace_get_counts: counting a million generations would hold up the first
    * item.) */
-  if (self->progress.overall_total == 0 && self->progress.gold_done == 0 &&
-      (self->history == NULL || self->history->len == 0))
+  if (self->history == NULL || self->history->len == 0)
     {
       ArbQueueItem item;
 
-      if (arb_queue_next (self->queue, &item, NULL) && item.comparison_id < 0)
+      /* Nothing for a newcomer: either no comparisons at all, or everything is taken. */
+      if (arb_queue_next (self->queue, &item, NULL) && item.comparison_id < 0 &&
+          !arb_workspace_has_comparisons (workspace))
         {
           gtk_stack_set_visible_child_name (self->stack, "none");
           return;
@@ -867,6 +959,9 @@ arb_compare_page_dispose (GObject *object)
   ArbComparePage *self = ARB_COMPARE_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), ARB_TYPE_COMPARE_PAGE);
+  if (self->counting != NULL)
+    g_cancellable_cancel (self->counting);
+  g_clear_object (&self->counting);
   g_clear_pointer (&self->queue, arb_queue_free);
   g_clear_object (&self->workspace);
   G_OBJECT_CLASS (arb_compare_page_parent_class)->dispose (object);

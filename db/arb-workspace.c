@@ -787,6 +787,25 @@ list_stats (ArbWorkspace *self,
 }
 
 /**
+ * arb_workspace_has_comparisons:
+ *
+ * Returns: whether there is at least one visible comparison (without counting them)
+ */
+gboolean
+arb_workspace_has_comparisons (ArbWorkspace *self)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (self, "SELECT 1 FROM visible_comparisons LIMIT 1",
+                                               NULL);
+  gboolean any;
+
+  if (stmt == NULL)
+    return FALSE;
+  any = sqlite3_step (stmt) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return any;
+}
+
+/**
  * arb_workspace_list_system_stats:
  *
  * Returns: (transfer full) (element-type ArbNameStats): the visible systems, sorted by name, with

@@ -87,6 +87,7 @@ guint         arb_workspace_get_n_removed_imports (ArbWorkspace *self);
 gboolean      arb_workspace_get_counts           (ArbWorkspace  *self,
                                                   ArbCounts     *out_counts,
                                                   GError       **error);
+gboolean      arb_workspace_has_comparisons      (ArbWorkspace  *self);
 GPtrArray    *arb_workspace_list_imports         (ArbWorkspace  *self,
                                                   GError       **error);
 GStrv         arb_workspace_list_systems         (ArbWorkspace  *self,
