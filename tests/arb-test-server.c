@@ -1,0 +1,349 @@
+/* arb-test-server.c: a loopback OpenAI-compatible chat server with scripted answers and faults
+ *
+ * Usage: arb-test-server [--fault-rate R] [--stall S] [--log FILE]
+ *
+ * Listens on 127.0.0.1 on a port the kernel picks and prints "PORT N" on stdout. Serves
+ * POST /v1/chat/completions over HTTP/1.1 with keep-alive, one thread per connection. The reply
+ * (a verdict such as "[[A>B]]") is a function of the SHA-256 of the request body; a fault is a
+ * function of (that hash, attempt number), so a run is reproducible and a retry of a faulted
+ * request may succeed. Every request is logged as "HASH ATTEMPT OUTCOME" (never its headers,
+ * so an API key cannot reach the log).
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+typedef enum
+{
+  FAULT_429,
+  FAULT_500,
+  FAULT_503,
+  FAULT_STALL,
+  FAULT_RESET,
+  FAULT_TRUNCATED,
+  FAULT_MALFORMED,
+  FAULT_NO_VERDICT,
+  N_FAULTS,
+  FAULT_NONE,
+} Fault;
+
+static const char *fault_names[] = {
+  "429", "500", "503", "stall", "reset", "truncated", "malformed", "noverdict",
+};
+
+static const char *verdicts[] = { "[[A>>B]]", "[[A>B]]", "[[A=B]]", "[[B>A]]", "[[B>>A]]" };
+
+static double fault_rate = 0.0;
+static double stall_seconds = 5.0;
+static FILE *log_file = NULL;
+static GMutex lock;
+static GHashTable *attempts = NULL;   /* body hash (hex) → number of requests seen */
+
+static guint64
+hash_u64 (const char *data,
+          gsize       len,
+          char      **out_hex)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize n = sizeof digest;
+  guint64 v = 0;
+
+  g_checksum_update (sum, (const guchar *) data, len);
+  g_checksum_get_digest (sum, digest, &n);
+  for (int i = 0; i < 8; i++)
+    v = (v << 8) | digest[i];
+  if (out_hex != NULL)
+    *out_hex = g_strdup (g_checksum_get_string (sum));
+  return v;
+}
+
+static Fault
+choose_fault (const char *hex,
+              int         attempt)
+{
+  g_autofree char *seed = g_strdup_printf ("%s/%d", hex, attempt);
+  guint64 f = hash_u64 (seed, strlen (seed), NULL);
+
+  if ((double) (f % 1000000) / 1000000.0 >= fault_rate)
+    return FAULT_NONE;
+  return (Fault) ((f / 1000000) % N_FAULTS);
+}
+
+static gboolean
+send_all (int         fd,
+          const char *data,
+          gsize       len)
+{
+  while (len > 0)
+    {
+      ssize_t n = send (fd, data, len, MSG_NOSIGNAL);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      len -= n;
+    }
+  return TRUE;
+}
+
+static gboolean
+send_response (int         fd,
+               int         status,
+               const char *reason,
+               const char *extra_headers,
+               const char *body,
+               gssize      claimed_len,
+               gsize       sent_len)
+{
+  g_autofree char *head = NULL;
+
+  head = g_strdup_printf ("HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+                          "Content-Length: %" G_GSSIZE_FORMAT "\r\n%s\r\n",
+                          status, reason, claimed_len, extra_headers ? extra_headers : "");
+  return send_all (fd, head, strlen (head)) && send_all (fd, body, sent_len);
+}
+
+static char *
+chat_body (const char *text,
+           gboolean    logprobs)
+{
+  g_autofree char *lp = NULL;
+
+  if (logprobs)
+    lp = g_strdup (", \"logprobs\": {\"content\": [{\"token\": \"A\", \"logprob\": -0.4, "
+                   "\"top_logprobs\": [{\"token\": \"A\", \"logprob\": -0.4}, "
+                   "{\"token\": \"B\", \"logprob\": -1.1}]}]}");
+  return g_strdup_printf ("{\"id\": \"chatcmpl-test\", \"object\": \"chat.completion\", "
+                          "\"model\": \"test-model\", \"choices\": [{\"index\": 0, "
+                          "\"message\": {\"role\": \"assistant\", \"content\": \"%s\"}, "
+                          "\"finish_reason\": \"stop\"%s}], \"usage\": {\"prompt_tokens\": 100, "
+                          "\"completion_tokens\": 20, \"total_tokens\": 120}}",
+                          text, lp ? lp : "");
+}
+
+/* Answers one request; returns FALSE when the connection must close. */
+static gboolean
+answer (int         fd,
+        const char *path,
+        const char *body,
+        gsize       body_len)
+{
+  g_autofree char *hex = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *json = NULL;
+  guint64 h;
+  int attempt;
+  Fault fault;
+  gboolean logprobs;
+
+  if (!g_str_equal (path, "/v1/chat/completions"))
+    {
+      const char *nf = "{\"error\": {\"message\": \"not found\"}}";
+      return send_response (fd, 404, "Not Found", NULL, nf, strlen (nf), strlen (nf));
+    }
+
+  h = hash_u64 (body, body_len, &hex);
+  g_mutex_lock (&lock);
+  attempt = GPOINTER_TO_INT (g_hash_table_lookup (attempts, hex)) + 1;
+  g_hash_table_insert (attempts, g_strdup (hex), GINT_TO_POINTER (attempt));
+  fault = choose_fault (hex, attempt);
+  if (log_file != NULL)
+    {
+      fprintf (log_file, "%s %d %s\n", hex, attempt,
+               fault == FAULT_NONE ? "ok" : fault_names[fault]);
+      fflush (log_file);
+    }
+  g_mutex_unlock (&lock);
+
+  logprobs = g_strstr_len (body, body_len, "\"logprobs\":true") != NULL ||
+             g_strstr_len (body, body_len, "\"logprobs\": true") != NULL;
+  text = g_strdup_printf ("Both answers address the question. Weighing them: %s",
+                          verdicts[h % G_N_ELEMENTS (verdicts)]);
+
+  switch (fault)
+    {
+    case FAULT_NONE:
+      json = chat_body (text, logprobs);
+      return send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json));
+    case FAULT_NO_VERDICT:
+      json = chat_body ("I would rather not choose between these two answers.", logprobs);
+      return send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json));
+    case FAULT_429:
+      {
+        const char *e = "{\"error\": {\"message\": \"rate limited\"}}";
+        return send_response (fd, 429, "Too Many Requests",
+                              (h & 1) ? "Retry-After: 1\r\n" : "Retry-After: 0\r\n",
+                              e, strlen (e), strlen (e));
+      }
+    case FAULT_500:
+    case FAULT_503:
+      {
+        const char *e = "{\"error\": {\"message\": \"server error\"}}";
+        return send_response (fd, fault == FAULT_500 ? 500 : 503,
+                              fault == FAULT_500 ? "Internal Server Error" : "Service Unavailable",
+                              NULL, e, strlen (e), strlen (e));
+      }
+    case FAULT_STALL:
+      g_usleep ((gulong) (stall_seconds * G_USEC_PER_SEC));
+      return FALSE;
+    case FAULT_RESET:
+      {
+        struct linger lg = { 1, 0 };
+        setsockopt (fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        return FALSE;
+      }
+    case FAULT_TRUNCATED:
+      json = chat_body (text, logprobs);
+      send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json) / 2);
+      return FALSE;
+    case FAULT_MALFORMED:
+      json = chat_body (text, logprobs);
+      json[strlen (json) / 2] = '\0';
+      return send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json));
+    case N_FAULTS:
+    default:
+      g_assert_not_reached ();
+    }
+  return FALSE;
+}
+
+static gpointer
+serve_connection (gpointer data)
+{
+  int fd = GPOINTER_TO_INT (data);
+  g_autoptr(GByteArray) buf = g_byte_array_new ();
+  char chunk[16384];
+
+  for (;;)
+    {
+      char *end;
+      gsize head_len, content_length = 0;
+      g_auto(GStrv) lines = NULL;
+      g_auto(GStrv) request_line = NULL;
+      g_autofree char *body = NULL;
+      gboolean keep;
+
+      /* Read the head. */
+      while (buf->len == 0 ||
+             (end = g_strstr_len ((char *) buf->data, buf->len, "\r\n\r\n")) == NULL)
+        {
+          ssize_t n = recv (fd, chunk, sizeof chunk, 0);
+
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            goto out;
+          g_byte_array_append (buf, (guint8 *) chunk, n);
+        }
+      head_len = end - (char *) buf->data + 4;
+      {
+        g_autofree char *head = g_strndup ((char *) buf->data, head_len - 4);
+        lines = g_strsplit (head, "\r\n", -1);
+      }
+      request_line = g_strsplit (lines[0], " ", 3);
+      if (g_strv_length (request_line) < 2)
+        goto out;
+      for (int i = 1; lines[i] != NULL; i++)
+        {
+          if (g_ascii_strncasecmp (lines[i], "Content-Length:", 15) == 0)
+            content_length = g_ascii_strtoull (lines[i] + 15, NULL, 10);
+          else if (g_ascii_strncasecmp (lines[i], "Expect:", 7) == 0 &&
+                   strstr (lines[i], "100") != NULL)
+            send_all (fd, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+        }
+      while (buf->len < head_len + content_length)
+        {
+          ssize_t n = recv (fd, chunk, sizeof chunk, 0);
+
+          if (n < 0 && errno == EINTR)
+            continue;
+          if (n <= 0)
+            goto out;
+          g_byte_array_append (buf, (guint8 *) chunk, n);
+        }
+      body = g_strndup ((char *) buf->data + head_len, content_length);
+      keep = answer (fd, request_line[1], body, content_length);
+      g_byte_array_remove_range (buf, 0, head_len + content_length);
+      if (!keep)
+        break;
+    }
+out:
+  close (fd);
+  return NULL;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *log_path = NULL;
+  GOptionEntry entries[] = {
+    { "fault-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fault_rate, "Share of requests that fault (0–1)", "R" },
+    { "stall", 0, 0, G_OPTION_ARG_DOUBLE, &stall_seconds, "Seconds a stalled request hangs", "S" },
+    { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "Log every request to FILE", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("— a loopback chat-completions server");
+  g_autoptr(GError) error = NULL;
+  struct sockaddr_in addr = { 0 };
+  socklen_t addr_len = sizeof addr;
+  int listen_fd, one = 1;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    {
+      fprintf (stderr, "arb-test-server: %s\n", error->message);
+      return 2;
+    }
+  if (log_path != NULL && (log_file = fopen (log_path, "a")) == NULL)
+    {
+      fprintf (stderr, "arb-test-server: %s: %s\n", log_path, g_strerror (errno));
+      return 1;
+    }
+  attempts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  listen_fd = socket (AF_INET, SOCK_STREAM, 0);
+  setsockopt (listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind (listen_fd, (struct sockaddr *) &addr, sizeof addr) < 0 ||
+      listen (listen_fd, 512) < 0 ||
+      getsockname (listen_fd, (struct sockaddr *) &addr, &addr_len) < 0)
+    {
+      fprintf (stderr, "arb-test-server: %s\n", g_strerror (errno));
+      return 1;
+    }
+  printf ("PORT %d\n", ntohs (addr.sin_port));
+  fflush (stdout);
+
+  for (;;)
+    {
+      int fd = accept (listen_fd, NULL, NULL);
+
+      if (fd < 0)
+        {
+          if (errno == EINTR || errno == ECONNABORTED)
+            continue;
+          fprintf (stderr, "arb-test-server: accept: %s\n", g_strerror (errno));
+          return 1;
+        }
+      setsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      g_thread_unref (g_thread_new ("connection", serve_connection, GINT_TO_POINTER (fd)));
+    }
+  return 0;
+}
