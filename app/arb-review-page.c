@@ -248,7 +248,15 @@ arb_review_page_set_workspace (ArbReviewPage *self,
   g_free (self->reviewer);
   /* Translators: the rater name under which a reviewer's final verdicts are recorded */
   self->reviewer = g_strdup_printf (_("%s (review)"), reviewer ? reviewer : _("reviewer"));
-  arb_review_page_refresh (self);
+  /* Read when shown (the window refreshes the page then), not while the workspace opens. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) || workspace == NULL)
+    arb_review_page_refresh (self);
+  else
+    {
+      clear_list_box (self->list);
+      g_clear_pointer (&self->disputed, g_array_unref);
+      self->shown = -1;
+    }
 }
 
 guint

@@ -47,6 +47,8 @@ struct _ArbWindow
   struct ImportJob     *job;
   GCancellable         *import_cancellable;
   guint                 progress_source;
+  guint                 checkpoint_source;
+  gboolean              checkpointing;
 
   char                 *last_toast;
   char                 *last_report;
@@ -433,12 +435,56 @@ update_actions (ArbWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-import", importing);
 }
 
+/* ---- checkpoints: the window's connection commits labels on the main thread, so the copying
+ * of the write-ahead log into the file (which can take tens of milliseconds) happens on a worker */
+
+static void
+checkpoint_thread (GTask        *task,
+                   gpointer      source,
+                   gpointer      task_data,
+                   GCancellable *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!arb_workspace_checkpoint (task_data, &error))
+    g_warning ("%s", error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+checkpoint_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  ARB_WINDOW (source)->checkpointing = FALSE;
+}
+
+static gboolean
+checkpoint_tick (gpointer user_data)
+{
+  ArbWindow *self = user_data;
+  g_autoptr(GTask) task = NULL;
+
+  if (self->workspace == NULL || self->checkpointing)
+    return G_SOURCE_CONTINUE;
+  self->checkpointing = TRUE;
+  task = g_task_new (self, NULL, checkpoint_done, NULL);
+  g_task_set_task_data (task, g_strdup (arb_workspace_get_path (self->workspace)), g_free);
+  g_task_run_in_thread (task, checkpoint_thread);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 set_workspace (ArbWindow    *self,
                ArbWorkspace *ws)
 {
   if (!g_set_object (&self->workspace, ws))
     return;
+
+  if (ws != NULL)
+    arb_workspace_set_autocheckpoint (ws, 0);
+  if (ws != NULL && self->checkpoint_source == 0)
+    self->checkpoint_source = g_timeout_add_seconds (3, checkpoint_tick, self);
 
   /* An import error that stays until dismissed belongs to the workspace it happened in. */
   forget_toast (self, &self->sticky_toast);
@@ -1199,6 +1245,7 @@ arb_window_dispose (GObject *object)
   if (self->import_cancellable != NULL)
     g_cancellable_cancel (self->import_cancellable);
   g_clear_handle_id (&self->progress_source, g_source_remove);
+  g_clear_handle_id (&self->checkpoint_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), ARB_TYPE_WINDOW);
   g_clear_weak_pointer (&self->sticky_toast);
   g_clear_weak_pointer (&self->latest_toast);

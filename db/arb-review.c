@@ -47,8 +47,12 @@ arb_workspace_list_disagreements (ArbWorkspace  *self,
   stmt = _arb_workspace_prepare (self,
                                  "SELECT v.comparison_id FROM current_verdicts v"
                                  " JOIN raters r ON r.id = v.rater_id"
+                                 /* Driven by the (few) verdicts: not `IN visible_comparisons`,
+                                  * which builds a set of every comparison (0.5 s at a million). */
+                                 " JOIN comparisons c ON c.id = v.comparison_id"
                                  " WHERE r.kind = 'human' AND r.role = 'annotator' AND v.status = 'ok'"
-                                 " AND v.comparison_id IN (SELECT id FROM visible_comparisons)"
+                                 " AND (c.import_id IS NULL OR c.import_id IN"
+                                 "      (SELECT id FROM imports WHERE state = 'done'))"
                                  " AND NOT EXISTS (SELECT 1 FROM current_verdicts a JOIN raters ar"
                                  "   ON ar.id = a.rater_id WHERE a.comparison_id = v.comparison_id"
                                  "   AND ar.role = 'adjudicator')"

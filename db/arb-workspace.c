@@ -787,6 +787,49 @@ list_stats (ArbWorkspace *self,
 }
 
 /**
+ * arb_workspace_set_autocheckpoint:
+ * @pages: checkpoint when the write-ahead log reaches this many pages; 0 never
+ *
+ * A connection that commits on a thread that must not wait (the GUI's) hands its checkpoints to
+ * arb_workspace_checkpoint() on another thread.
+ */
+void
+arb_workspace_set_autocheckpoint (ArbWorkspace *self,
+                                  int           pages)
+{
+  g_return_if_fail (ARB_IS_WORKSPACE (self));
+  sqlite3_wal_autocheckpoint (self->db, MAX (pages, 0));
+}
+
+/**
+ * arb_workspace_checkpoint:
+ *
+ * Copies what the write-ahead log holds into the workspace file, on a connection of its own and
+ * without waiting for readers or writers (a passive checkpoint). Meant for a worker thread.
+ *
+ * Returns: %FALSE on error
+ */
+gboolean
+arb_workspace_checkpoint (const char  *path,
+                          GError     **error)
+{
+  sqlite3 *db = NULL;
+  int rc = sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+
+  if (rc == SQLITE_OK)
+    rc = sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_SQLITE, "%s: checkpoint: %s", path,
+                   db ? sqlite3_errmsg (db) : sqlite3_errstr (rc));
+      sqlite3_close (db);
+      return FALSE;
+    }
+  sqlite3_close (db);
+  return TRUE;
+}
+
+/**
  * arb_workspace_has_comparisons:
  *
  * Returns: whether there is at least one visible comparison (without counting them)

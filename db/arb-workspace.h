@@ -88,6 +88,10 @@ gboolean      arb_workspace_get_counts           (ArbWorkspace  *self,
                                                   ArbCounts     *out_counts,
                                                   GError       **error);
 gboolean      arb_workspace_has_comparisons      (ArbWorkspace  *self);
+void          arb_workspace_set_autocheckpoint   (ArbWorkspace  *self,
+                                                  int            pages);
+gboolean      arb_workspace_checkpoint           (const char    *path,
+                                                  GError       **error);
 GPtrArray    *arb_workspace_list_imports         (ArbWorkspace  *self,
                                                   GError       **error);
 GStrv         arb_workspace_list_systems         (ArbWorkspace  *self,

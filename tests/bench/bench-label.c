@@ -14,7 +14,8 @@
  *   - peak RSS (target < 200 MB).
  * Prints its figures; fails only when something fails, not on a missed target.
  *
- * ARB_BENCH_PROMPTS overrides the number of prompts (default 333 334).
+ * ARB_BENCH_PROMPTS overrides the number of prompts (default 333 334); ARB_BENCH_WS=FILE keeps the
+ * workspace there (and uses it if it exists; its verdicts then count against the next run).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -194,8 +195,13 @@ main (int    argc,
   gtk_init ();
   adw_init ();
   arbiter_register_resource ();
-  path = g_build_filename (dir, "million.arbiter", NULL);
-  make_workspace (path, n_prompts);
+  /* ARB_BENCH_WS: a workspace made by an earlier run, kept (made there if it is not). */
+  if (g_getenv ("ARB_BENCH_WS") != NULL)
+    path = g_strdup (g_getenv ("ARB_BENCH_WS"));
+  else
+    path = g_build_filename (dir, "million.arbiter", NULL);
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    make_workspace (path, n_prompts);
 
   app = arb_application_new (G_APPLICATION_NON_UNIQUE);
   if (!g_application_register (G_APPLICATION (app), NULL, &error))
