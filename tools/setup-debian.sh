@@ -18,7 +18,9 @@ packages=(
   # GUI tests: a display, a session bus, real key events; checks of desktop file and metainfo
   xvfb xauth dbus xdotool desktop-file-utils appstream
   # looking into workspaces by hand, and the Python reference scripts
-  sqlite3 python3-numpy python3-scipy
+  sqlite3 python3-numpy python3-scipy python3-sklearn
+  # the keyring path of judge endpoints, tested under a session bus
+  gnome-keyring
 )
 
 missing () {
