@@ -49,6 +49,8 @@ string_or_null (json_object *value)
   return is_type (value, json_type_string) ? json_object_get_string (value) : NULL;
 }
 
+static const char *pandalm_result_key (json_object *record);
+
 ArbImportFormat
 _arb_import_detect (json_object *record)
 {
@@ -58,8 +60,26 @@ _arb_import_detect (json_object *record)
     return ARB_IMPORT_FORMAT_ARBITER;
   if (has_key (record, "model_a") && has_key (record, "model_b") && has_key (record, "winner"))
     return ARB_IMPORT_FORMAT_ARENA_BATTLES;
+  /* LLMBar's pairs have output_1 and output_2 as AlpacaEval's annotations do, but an "input"
+   * and a "label" instead of an "instruction". */
+  if (has_key (record, "output_1") && has_key (record, "output_2") &&
+      has_key (record, "input") && has_key (record, "label") && !has_key (record, "instruction"))
+    return has_key (record, "results") ? ARB_IMPORT_FORMAT_LLMBAR_RESULT
+                                       : ARB_IMPORT_FORMAT_LLMBAR;
   if (has_key (record, "output_1") && has_key (record, "output_2"))
     return ARB_IMPORT_FORMAT_ALPACA_EVAL_ANNOTATIONS;
+  if (has_key (record, "idx") &&
+      (has_key (record, "cmp_key") || pandalm_result_key (record) != NULL))
+    return ARB_IMPORT_FORMAT_PANDALM;
+  if (has_key (record, "question_id"))
+    {
+      if (has_key (record, "g1_winner") || (has_key (record, "judge") && has_key (record, "score")))
+        return ARB_IMPORT_FORMAT_MT_BENCH_JUDGMENTS;
+      if (has_key (record, "choices") && has_key (record, "model_id"))
+        return ARB_IMPORT_FORMAT_MT_BENCH_ANSWERS;
+      if (has_key (record, "turns"))
+        return ARB_IMPORT_FORMAT_MT_BENCH_QUESTIONS;
+    }
   if (has_key (record, "instruction") && has_key (record, "output"))
     return ARB_IMPORT_FORMAT_ALPACA_EVAL_OUTPUTS;
   if (chosen != NULL && has_key (record, "rejected"))
@@ -1070,6 +1090,1099 @@ record_arbiter (ArbImporter  *imp,
   return TRUE;
 }
 
+/* ---- Shared by the rated-data formats ------------------------------------------------------ */
+
+/* Names a reader takes from the file's path, worked out once per file. */
+typedef struct
+{
+  char    *llmbar_category;   /* "Natural", "Adversarial/GPTOut", or NULL */
+  char    *llmbar_judge;      /* "GPT-4/Vanilla" from .../evaluators/GPT-4/Vanilla/result.json */
+  char    *pandalm_judge;     /* "gpt-3.5-turbo" from gpt-3.5-turbo-testset-v1.json */
+  char    *file_stem;         /* the file's name without its extensions */
+  char    *fastchat_source;   /* "fastchat/<bench>": where FastChat's question ids live */
+  gboolean warned_judge;
+} PathNames;
+
+static void
+path_names_free (gpointer data)
+{
+  PathNames *names = data;
+
+  g_free (names->llmbar_category);
+  g_free (names->llmbar_judge);
+  g_free (names->pandalm_judge);
+  g_free (names->file_stem);
+  g_free (names->fastchat_source);
+  g_free (names);
+}
+
+static PathNames *
+path_names (ArbImporter *imp)
+{
+  PathNames *names = imp->format_data;
+  g_autofree char *path = NULL;
+  g_auto(GStrv) parts = NULL;
+  guint n;
+
+  if (names != NULL)
+    return names;
+  names = g_new0 (PathNames, 1);
+  imp->format_data = names;
+  imp->format_data_free = path_names_free;
+
+  path = g_canonicalize_filename (arb_json_reader_get_name (imp->reader), NULL);
+  parts = g_strsplit (path, G_DIR_SEPARATOR_S, -1);
+  n = g_strv_length (parts);
+  if (n == 0)
+    return names;
+
+  {
+    const char *base = parts[n - 1];
+    const char *dot = strchr (base, '.');
+    const char *testset = strstr (base, "-testset");
+
+    names->file_stem = dot && dot > base ? g_strndup (base, dot - base) : g_strdup (base);
+    if (testset != NULL && testset > base)
+      names->pandalm_judge = g_strndup (base, testset - base);
+  }
+
+  /* LLMBar keeps its subsets as Dataset/LLMBar/<Subset>[/<Sub>]/dataset.json and a judge's
+   * verdicts as <subset>/evaluators/<Judge>/<Method>/result.json. */
+  for (guint i = 0; i + 1 < n; i++)
+    if (g_str_equal (parts[i], "LLMBar"))
+      {
+        g_autoptr(GPtrArray) sub = g_ptr_array_new ();
+        guint j = i + 1;
+
+        for (; j + 1 < n && !g_str_equal (parts[j], "evaluators"); j++)
+          g_ptr_array_add (sub, parts[j]);
+        if (sub->len > 0)
+          {
+            g_ptr_array_add (sub, NULL);
+            names->llmbar_category = g_strjoinv ("/", (char **) sub->pdata);
+          }
+        break;
+      }
+  for (guint i = 0; i + 3 < n; i++)
+      if (g_str_equal (parts[i], "evaluators") && i + 3 == n - 1)
+        names->llmbar_judge = g_strdup_printf ("%s/%s", parts[i + 1], parts[i + 2]);
+
+  /* FastChat's layout: data/<bench>/question.jsonl, data/<bench>/model_answer/<model>.jsonl,
+   * data/<bench>/reference_answer/<model>.jsonl, data/<bench>/model_judgment/<judge>.jsonl.
+   * Question ids are numbered per bench (skycamp's 1-5 are not Vicuna-bench's 1-5), so they are
+   * kept per bench. */
+  if (n >= 2)
+    {
+      const char *parent = parts[n - 2];
+      const char *bench = parent;
+
+      if (n >= 3 && (g_str_equal (parent, "model_answer") ||
+                     g_str_equal (parent, "reference_answer") ||
+                     g_str_equal (parent, "model_judgment")))
+        bench = parts[n - 3];
+      if (*bench == '\0')
+        bench = "mt_bench";
+      names->fastchat_source = g_strdup_printf ("fastchat/%s", bench);
+    }
+  else
+    names->fastchat_source = g_strdup ("fastchat/mt_bench");
+  return names;
+}
+
+/* Whether the two generations of a comparison have the same text (their verdicts are ties). */
+static gboolean
+comparison_lookup (ArbImporter  *imp,
+                   const char   *source,
+                   const char   *external_id,
+                   gint64       *out_id,
+                   gboolean     *out_identical,
+                   GError      **error)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (imp->ws,
+                                               "SELECT c.id, (SELECT text_hash FROM generations "
+                                               "WHERE id = c.a_id) IS (SELECT text_hash FROM "
+                                               "generations WHERE id = c.b_id) "
+                                               "FROM comparison_ids i JOIN comparisons c "
+                                               "ON c.id = i.comparison_id "
+                                               "WHERE i.source = ? AND i.external_id = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, source, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, external_id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  *out_id = 0;
+  if (rc == SQLITE_ROW)
+    {
+      *out_id = sqlite3_column_int64 (stmt, 0);
+      if (out_identical != NULL)
+        *out_identical = sqlite3_column_int (stmt, 1) == 1;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, imp->db, arb_workspace_get_path (imp->ws));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A decision from a 1/2 label: 1 = the first is better (preference 0 for the second), 2 = the
+ * second. Takes integers and their text ("1", "2"); returns FALSE for anything else. */
+static gboolean
+label_1_2 (json_object *value,
+           double      *out_preference)
+{
+  const char *s = string_or_null (value);
+  gint64 n;
+
+  if (s != NULL)
+    {
+      if (g_str_equal (s, "1"))
+        n = 1;
+      else if (g_str_equal (s, "2"))
+        n = 2;
+      else
+        return FALSE;
+    }
+  else if (is_type (value, json_type_int))
+    n = json_object_get_int64 (value);
+  else
+    return FALSE;
+  if (n != 1 && n != 2)
+    return FALSE;
+  *out_preference = n == 1 ? 0.0 : 1.0;
+  return TRUE;
+}
+
+/* ---- pandalm ----------------------------------------------------------------------------- */
+
+/* A PandaLM label: 1 = response1 better, 2 = response2 better, 0 (or "Tie") = tie; integers or
+ * their text. "garbage" (the judge's reply had no verdict) is unparseable. */
+static gboolean
+pandalm_label (json_object *value,
+               double      *out_preference,
+               int         *out_strength,
+               gboolean    *out_unparseable)
+{
+  const char *s = string_or_null (value);
+
+  *out_unparseable = FALSE;
+  if (label_1_2 (value, out_preference))
+    {
+      *out_strength = 1;
+      return TRUE;
+    }
+  if ((is_type (value, json_type_int) && json_object_get_int64 (value) == 0) ||
+      (s != NULL && (g_str_equal (s, "0") || g_ascii_strcasecmp (s, "tie") == 0)))
+    {
+      *out_preference = 0.5;
+      *out_strength = 0;
+      return TRUE;
+    }
+  if (s != NULL && g_str_equal (s, "garbage"))
+    {
+      *out_preference = NAN;
+      *out_strength = -1;
+      *out_unparseable = TRUE;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* The key NAME_result of a PandaLM judge file (gpt_result, pandalm_result), or NULL. */
+static const char *
+pandalm_result_key (json_object *record)
+{
+  json_object_object_foreach (record, key, value)
+    {
+      (void) value;
+      if (g_str_has_suffix (key, "_result") && strlen (key) > strlen ("_result"))
+        return key;
+    }
+  return NULL;
+}
+
+static gboolean
+record_pandalm_item (ArbImporter  *imp,
+                     json_object  *record,
+                     const char   *idx,
+                     GError      **error)
+{
+  static const char *const responses[] = { "response1", "response2" };
+  const char *prefix = imp->options->rater ? imp->options->rater : "pandalm";
+  const char *instruction, *input, *cmp_key, *sep;
+  const char *text[2];
+  g_autofree char *system[2] = { NULL, NULL };
+  g_autofree char *content = NULL;
+  g_autoptr(json_object) messages = NULL;
+  g_autoptr(json_object) metadata = NULL;
+  json_object *msg;
+  ArbVerdictInput v = { 0 };
+  gint64 prompt_id, gen[2], known;
+  gboolean identical;
+
+  if ((instruction = _arb_json_text (imp, record, "instruction", TRUE, error)) == NULL)
+    return FALSE;
+  input = _arb_json_text (imp, record, "input", FALSE, error);
+  if (error != NULL && *error != NULL)
+    return FALSE;
+  cmp_key = string_or_null (get (record, "cmp_key"));
+  sep = cmp_key ? strchr (cmp_key, '_') : NULL;
+  if (sep == NULL || sep == cmp_key || sep[1] == '\0' || strchr (sep + 1, '_') != NULL)
+    {
+      _arb_record_error (imp, error, "field \"cmp_key\" must be \"<system of response1>_<system "
+                                     "of response2>\"");
+      return FALSE;
+    }
+  system[0] = g_strndup (cmp_key, sep - cmp_key);
+  system[1] = g_strdup (sep + 1);
+  /* A few real records hold the boolean true as a response: it becomes the text "true", with a
+   * warning (by _arb_json_text). */
+  for (int i = 0; i < 2; i++)
+    if ((text[i] = _arb_json_text (imp, record, responses[i], TRUE, error)) == NULL)
+      return FALSE;
+
+  /* The prompt a person reads: the instruction, then the input when there is one. Both are kept
+   * apart in the prompt's metadata. */
+  content = input && *input ? g_strdup_printf ("%s\n\n%s", instruction, input)
+                            : g_strdup (instruction);
+  messages = json_object_new_array ();
+  msg = message_new ("user", content, strlen (content));
+  json_object_array_add (messages, msg);
+  metadata = json_object_new_object ();
+  json_object_object_add (metadata, "instruction", json_object_new_string (instruction));
+  json_object_object_add (metadata, "input", json_object_new_string (input ? input : ""));
+  if ((prompt_id = _arb_importer_prompt (imp, messages,
+                                         string_or_null (get (record, "motivation_app")), NULL,
+                                         metadata, NULL, NULL, error)) < 0)
+    return FALSE;
+  for (int i = 0; i < 2; i++)
+    {
+      gint64 system_id = _arb_importer_system (imp, system[i], error);
+
+      if (system_id < 0 ||
+          (gen[i] = _arb_importer_generation (imp, prompt_id, system_id, text[i], NULL, "text",
+                                              NULL, error)) < 0)
+        return FALSE;
+    }
+  if (gen[0] == gen[1])
+    {
+      _arb_record_error (imp, error, "response1 and response2 are the same system with the same "
+                                     "text; there is nothing to compare");
+      return FALSE;
+    }
+  if ((v.comparison_id = _arb_importer_comparison (imp, prompt_id, gen[0], gen[1], &v.flipped,
+                                                   &v.identical, error)) < 0)
+    return FALSE;
+
+  /* The judge files name items by idx alone: keep idx -> comparison, and (source
+   * "pandalm-swapped") which items have response1 as the comparison's B, since the judges'
+   * labels are about response1 and response2. */
+  if (!comparison_lookup (imp, "pandalm", idx, &known, &identical, error))
+    return FALSE;
+  if (known != 0 && known != v.comparison_id)
+    _arb_importer_warn (imp, "PandaLM idx %s names another comparison already; kept the first",
+                        idx);
+  else if (!_arb_importer_comparison_external_id (imp, v.comparison_id, "pandalm", idx, error) ||
+           (v.flipped && !_arb_importer_comparison_external_id (imp, v.comparison_id,
+                                                                "pandalm-swapped", idx, error)))
+    return FALSE;
+
+  /* annotator1..3: three people; presented is unknown (the data does not say how the two
+   * responses were shown to them). */
+  json_object_object_foreach (record, key, value)
+    {
+      g_autofree char *rater = NULL;
+      gboolean unparseable;
+
+      if (!g_str_has_prefix (key, "annotator") || value == NULL || is_type (value, json_type_null))
+        continue;
+      if (!pandalm_label (value, &v.preference, &v.strength, &unparseable) || unparseable)
+        {
+          _arb_record_error (imp, error, "field \"%s\" must be 0 (tie), 1 (response1 better) or "
+                                         "2 (response2 better)", key);
+          return FALSE;
+        }
+      rater = g_strdup_printf ("%s/%s", prefix, key);
+      if ((v.rater_id = _arb_importer_rater (imp, rater, "human", "annotator", error)) < 0)
+        return FALSE;
+      v.status = "ok";
+      v.seconds = -1;
+      if (!_arb_importer_verdict (imp, &v, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+record_pandalm_judge (ArbImporter  *imp,
+                      json_object  *record,
+                      const char   *idx,
+                      const char   *result_key,
+                      GError      **error)
+{
+  g_autofree char *name = g_strndup (result_key, strlen (result_key) - strlen ("_result"));
+  g_autofree char *reason_key = g_strdup_printf ("%s_reason", name);
+  g_autofree char *reference_key = g_strdup_printf ("%s_reference", name);
+  g_autofree char *rater = NULL;
+  g_autoptr(json_object) metadata = NULL;
+  json_object *result = get (record, result_key);
+  const char *reference = string_or_null (get (record, reference_key));
+  ArbVerdictInput v = { 0 };
+  gint64 swapped;
+  gboolean unparseable, identical = FALSE;
+
+  if (!pandalm_label (result, &v.preference, &v.strength, &unparseable))
+    {
+      _arb_record_error (imp, error, "field \"%s\" must be 1, 2, 0 or \"Tie\" (a tie), or "
+                                     "\"garbage\" (no verdict)", result_key);
+      return FALSE;
+    }
+  if (!comparison_lookup (imp, "pandalm", idx, &v.comparison_id, &identical, error) ||
+      !comparison_lookup (imp, "pandalm-swapped", idx, &swapped, NULL, error))
+    return FALSE;
+  if (v.comparison_id == 0)
+    {
+      _arb_record_error (imp, error, "no PandaLM item with idx %s in the workspace: import the "
+                                     "test set (testset-v1.json) before its judges' files", idx);
+      return FALSE;
+    }
+  v.flipped = swapped != 0;
+  v.identical = identical;
+
+  /* The judge is named by the file (gpt-3.5-turbo-testset-v1.json) or else by the key. */
+  if (imp->options->rater != NULL)
+    rater = g_strdup (imp->options->rater);
+  else
+    rater = g_strdup_printf ("pandalm/%s", path_names (imp)->pandalm_judge
+                                             ? path_names (imp)->pandalm_judge : name);
+  if ((v.rater_id = _arb_importer_rater (imp, rater, "judge", "annotator", error)) < 0)
+    return FALSE;
+  /* PandaLM's judge prompt shows response1 first. */
+  v.presented = "ab";
+  v.status = unparseable ? "unparseable" : "ok";
+  v.rationale = string_or_null (get (record, reason_key));
+  v.raw = unparseable ? json_object_get_string (result) : NULL;
+  v.seconds = -1;
+  if (reference != NULL)
+    {
+      metadata = json_object_new_object ();
+      json_object_object_add (metadata, "reference", json_object_new_string (reference));
+      v.metadata = metadata;
+    }
+  return _arb_importer_verdict (imp, &v, error);
+}
+
+static gboolean
+record_pandalm (ArbImporter  *imp,
+                json_object  *record,
+                GError      **error)
+{
+  g_autofree char *idx = _arb_json_id (record, "idx");
+  const char *result_key;
+
+  if (idx == NULL)
+    {
+      _arb_record_error (imp, error, "a PandaLM record needs \"idx\" (an integer)");
+      return FALSE;
+    }
+  if (has_key (record, "cmp_key") || has_key (record, "response1"))
+    return record_pandalm_item (imp, record, idx, error);
+  if ((result_key = pandalm_result_key (record)) != NULL)
+    return record_pandalm_judge (imp, record, idx, result_key, error);
+  _arb_record_error (imp, error, "a PandaLM record is either an item (\"cmp_key\", "
+                                 "\"instruction\", \"response1\", \"response2\", \"annotator1\"...) "
+                                 "or a judge's verdict (\"NAME_result\")");
+  return FALSE;
+}
+
+/* ---- llmbar, llmbar-result --------------------------------------------------------------- */
+
+static gboolean
+llmbar_judge_verdict (ArbImporter  *imp,
+                      json_object  *order,
+                      const char   *what,
+                      ArbVerdictInput *v,
+                      GError      **error)
+{
+  json_object *winner = get (order, "winner");
+  json_object *completion = get (order, "completion");
+  g_autoptr(json_object) metadata = NULL;
+
+  if (!is_type (order, json_type_object))
+    {
+      _arb_record_error (imp, error, "\"%s\" must be an object with \"winner\" and "
+                                     "\"completion\"", what);
+      return FALSE;
+    }
+  v->raw = NULL;
+  if (is_type (completion, json_type_array))
+    {
+      json_object *finish = json_object_array_get_idx (completion, 1);
+
+      v->raw = string_or_null (json_object_array_get_idx (completion, 0));
+      if (string_or_null (finish) != NULL)
+        {
+          metadata = json_object_new_object ();
+          json_object_object_add (metadata, "finish_reason", json_object_get (finish));
+        }
+    }
+  v->metadata = metadata;
+  if (winner == NULL || is_type (winner, json_type_null))
+    {
+      /* The judge's reply named no output. */
+      v->status = "unparseable";
+      v->preference = NAN;
+      v->strength = -1;
+    }
+  else if (label_1_2 (winner, &v->preference))
+    {
+      v->status = "ok";
+      v->strength = 1;
+    }
+  else
+    {
+      _arb_record_error (imp, error, "\"%s\": \"winner\" must be \"1\", \"2\" or null", what);
+      return FALSE;
+    }
+  return _arb_importer_verdict (imp, v, error);
+}
+
+static gboolean
+record_llmbar_common (ArbImporter  *imp,
+                      json_object  *record,
+                      gboolean      with_results,
+                      GError      **error)
+{
+  static const char *const outputs[] = { "output_1", "output_2" };
+  const char *system = imp->options->system ? imp->options->system : "llmbar";
+  const char *input, *text[2];
+  const char *gold = "gold";
+  json_object *results = get (record, "results");
+  g_autoptr(json_object) prompt = NULL;
+  g_autoptr(json_object) ptext = NULL;
+  ArbVerdictInput v = { 0 };
+  gint64 prompt_id, system_id, gen[2];
+  double label;
+
+  if ((input = _arb_json_text (imp, record, "input", TRUE, error)) == NULL)
+    return FALSE;
+  for (int i = 0; i < 2; i++)
+    if ((text[i] = _arb_json_text (imp, record, outputs[i], TRUE, error)) == NULL)
+      return FALSE;
+  if (!label_1_2 (get (record, "label"), &label))
+    {
+      _arb_record_error (imp, error, "field \"label\" must be 1 (output_1 is better) or 2");
+      return FALSE;
+    }
+  if (with_results && !is_type (results, json_type_array))
+    {
+      _arb_record_error (imp, error, "field \"results\" must be a list of {\"swap = False\": ..., "
+                                     "\"swap = True\": ...}");
+      return FALSE;
+    }
+
+  ptext = json_object_new_string (input);
+  if ((prompt = _arb_json_messages (imp, ptext, "input", error)) == NULL ||
+      (prompt_id = _arb_importer_prompt (imp, prompt, path_names (imp)->llmbar_category, NULL,
+                                         NULL, NULL, NULL, error)) < 0 ||
+      (system_id = _arb_importer_system (imp, system, error)) < 0)
+    return FALSE;
+  for (int i = 0; i < 2; i++)
+    if ((gen[i] = _arb_importer_generation (imp, prompt_id, system_id, text[i], NULL, "text",
+                                            NULL, error)) < 0)
+      return FALSE;
+  if (gen[0] == gen[1])
+    {
+      _arb_importer_warn (imp, "output_1 and output_2 are the same text; no comparison made");
+      return TRUE;
+    }
+  if ((v.comparison_id = _arb_importer_comparison (imp, prompt_id, gen[0], gen[1], &v.flipped,
+                                                   &v.identical, error)) < 0)
+    return FALSE;
+
+  /* The gold label: which output follows the instruction better (no ties). */
+  if (!with_results && imp->options->rater != NULL)
+    gold = imp->options->rater;
+  if ((v.rater_id = _arb_importer_rater (imp, gold, "human", "gold", error)) < 0)
+    return FALSE;
+  v.preference = label;
+  v.strength = 1;
+  v.status = "ok";
+  v.seconds = -1;
+  if (!_arb_importer_verdict (imp, &v, error))
+    return FALSE;
+  if (!with_results)
+    return TRUE;
+
+  /* The judge: one verdict per presented order. "swap = False" showed output_1 first; in both
+   * orders the winner is in the original numbering. */
+  {
+    PathNames *names = path_names (imp);
+    g_autofree char *judge = NULL;
+
+    if (imp->options->rater != NULL)
+      judge = g_strdup (imp->options->rater);
+    else if (names->llmbar_judge != NULL)
+      judge = g_strdup_printf ("llmbar/%s", names->llmbar_judge);
+    else
+      {
+        judge = g_strdup_printf ("llmbar/%s", names->file_stem ? names->file_stem : "judge");
+        if (!names->warned_judge)
+          _arb_importer_warn (imp, "the path does not say which judge this is "
+                                   "(.../evaluators/JUDGE/METHOD/result.json); its verdicts are "
+                                   "stored as rater \"%s\" (name it with --rater)", judge);
+        names->warned_judge = TRUE;
+      }
+    if ((v.rater_id = _arb_importer_rater (imp, judge, "judge", "annotator", error)) < 0)
+      return FALSE;
+  }
+  for (size_t i = 0; i < json_object_array_length (results); i++)
+    {
+      json_object *sample = json_object_array_get_idx (results, i);
+
+      if (!is_type (sample, json_type_object))
+        {
+          _arb_record_error (imp, error, "results %zu must be an object", i + 1);
+          return FALSE;
+        }
+      v.sample = i;
+      v.presented = "ab";
+      if (!llmbar_judge_verdict (imp, get (sample, "swap = False"), "swap = False", &v, error))
+        return FALSE;
+      v.presented = "ba";
+      if (!llmbar_judge_verdict (imp, get (sample, "swap = True"), "swap = True", &v, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+record_llmbar (ArbImporter  *imp,
+               json_object  *record,
+               GError      **error)
+{
+  return record_llmbar_common (imp, record, FALSE, error);
+}
+
+static gboolean
+record_llmbar_result (ArbImporter  *imp,
+                      json_object  *record,
+                      GError      **error)
+{
+  return record_llmbar_common (imp, record, TRUE, error);
+}
+
+/* ---- mt-bench-questions, mt-bench-answers, mt-bench-judgments ----------------------------- */
+
+/* FastChat's question: the first turn is the prompt; the later turns are kept in the prompt's
+ * metadata ("turns") so that answers can build their multi-turn responses. */
+static gboolean
+record_mt_questions (ArbImporter  *imp,
+                     json_object  *record,
+                     GError      **error)
+{
+  g_autofree char *qid = _arb_json_id (record, "question_id");
+  json_object *turns = get (record, "turns");
+  json_object *reference = get (record, "reference");
+  g_autoptr(json_object) messages = NULL;
+  g_autoptr(json_object) metadata = NULL;
+  const char *category;
+  size_t n;
+
+  if (qid == NULL)
+    {
+      _arb_record_error (imp, error, "a question needs \"question_id\"");
+      return FALSE;
+    }
+  n = is_type (turns, json_type_array) ? json_object_array_length (turns) : 0;
+  for (size_t i = 0; i < n; i++)
+    if (!is_type (json_object_array_get_idx (turns, i), json_type_string))
+      n = 0;
+  if (n == 0)
+    {
+      _arb_record_error (imp, error, "field \"turns\" must be a list of one or more texts");
+      return FALSE;
+    }
+  category = _arb_json_text (imp, record, "category", FALSE, error);
+  if (error != NULL && *error != NULL)
+    return FALSE;
+  messages = json_object_new_array ();
+  json_object_array_add (messages, message_new ("user",
+                                                json_object_get_string (json_object_array_get_idx (turns, 0)),
+                                                json_object_get_string_len (json_object_array_get_idx (turns, 0))));
+  metadata = json_object_new_object ();
+  json_object_object_add (metadata, "question_id", json_object_get (get (record, "question_id")));
+  json_object_object_add (metadata, "turns", json_object_get (turns));
+  if (is_type (reference, json_type_array))
+    json_object_object_add (metadata, "reference", json_object_get (reference));
+  return _arb_importer_prompt (imp, messages, category,
+                               string_or_null (is_type (reference, json_type_array)
+                                                 ? json_object_array_get_idx (reference, 0)
+                                                 : reference),
+                               metadata, path_names (imp)->fastchat_source, qid, error) >= 0;
+}
+
+/* The question's turns, from the prompt's first message and its metadata. */
+static json_object *
+mt_question_turns (ArbImporter  *imp,
+                   gint64        prompt_id,
+                   GError      **error)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (imp->ws, "SELECT messages, metadata FROM prompts "
+                                                        "WHERE id = ?", error);
+  g_autoptr(json_object) messages = NULL;
+  g_autoptr(json_object) metadata = NULL;
+  json_object *turns = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, prompt_id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      messages = json_tokener_parse ((const char *) sqlite3_column_text (stmt, 0));
+      if (sqlite3_column_type (stmt, 1) == SQLITE_TEXT)
+        metadata = json_tokener_parse ((const char *) sqlite3_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  turns = get (metadata, "turns");
+  if (is_type (turns, json_type_array))
+    return json_object_get (turns);
+  /* A prompt made by another format: only its first turn is known. */
+  turns = json_object_new_array ();
+  if (is_type (messages, json_type_array) && json_object_array_length (messages) > 0)
+    json_object_array_add (turns, json_object_get (get (json_object_array_get_idx (messages, 0),
+                                                        "content")));
+  return turns;
+}
+
+static gint64
+mt_prompt (ArbImporter  *imp,
+           json_object  *record,
+           char        **out_qid,
+           GError      **error)
+{
+  g_autofree char *qid = _arb_json_id (record, "question_id");
+  const char *source = path_names (imp)->fastchat_source;
+  gint64 prompt_id;
+
+  if (qid == NULL)
+    {
+      _arb_record_error (imp, error, "a record needs \"question_id\"");
+      return -1;
+    }
+  prompt_id = _arb_importer_prompt_by_external_id (imp, source, qid, error);
+  if (prompt_id == 0)
+    _arb_record_error (imp, error, "question %s of %s is not in the workspace: import its "
+                                   "questions (question.jsonl) first", qid, source);
+  if (prompt_id <= 0)
+    return -1;
+  *out_qid = g_steal_pointer (&qid);
+  return prompt_id;
+}
+
+static const char *
+turn_text (json_object *turns,
+           size_t       i)
+{
+  const char *s = string_or_null (json_object_array_get_idx (turns, i));
+
+  return s ? s : "";
+}
+
+static gboolean
+record_mt_answers (ArbImporter  *imp,
+                   json_object  *record,
+                   GError      **error)
+{
+  json_object *choices = get (record, "choices");
+  const char *model = imp->options->system;
+  g_autofree char *qid = NULL;
+  g_autoptr(json_object) questions = NULL;
+  gint64 prompt_id, system_id;
+  size_t n_choices;
+
+  if (model == NULL && (model = _arb_json_text (imp, record, "model_id", TRUE, error)) == NULL)
+    return FALSE;
+  if (!is_type (choices, json_type_array) || json_object_array_length (choices) == 0)
+    {
+      _arb_record_error (imp, error, "field \"choices\" must be a list of {\"index\", \"turns\"}");
+      return FALSE;
+    }
+  if ((prompt_id = mt_prompt (imp, record, &qid, error)) < 0 ||
+      (questions = mt_question_turns (imp, prompt_id, error)) == NULL ||
+      (system_id = _arb_importer_system (imp, model, error)) < 0)
+    return FALSE;
+
+  n_choices = json_object_array_length (choices);
+  for (size_t c = 0; c < n_choices; c++)
+    {
+      json_object *choice = json_object_array_get_idx (choices, c);
+      json_object *turns = get (choice, "turns");
+      g_autoptr(json_object) conversation = json_object_new_array ();
+      size_t n;
+
+      n = is_type (turns, json_type_array) ? json_object_array_length (turns) : 0;
+      if (n == 0)
+        {
+          _arb_record_error (imp, error, "choice %zu: \"turns\" must be a list of one or more "
+                                         "texts", c + 1);
+          return FALSE;
+        }
+      if (n > json_object_array_length (questions))
+        {
+          _arb_record_error (imp, error, "choice %zu answers %zu turns, but question %s has %zu",
+                             c + 1, n, qid, json_object_array_length (questions));
+          return FALSE;
+        }
+      for (size_t t = 0; t < n; t++)
+        {
+          json_object *answer = json_object_array_get_idx (turns, t);
+          g_autoptr(json_object) metadata = json_object_new_object ();
+          g_autofree char *converted = NULL;
+          const char *text;
+
+          if (is_type (answer, json_type_string))
+            text = json_object_get_string (answer);
+          else if (answer != NULL && !is_type (answer, json_type_array) &&
+                   !is_type (answer, json_type_object))
+            {
+              converted = g_strdup (json_object_get_string (answer));
+              text = converted;
+              _arb_importer_warn (imp, "choice %zu, turn %zu is not text; imported as the text "
+                                       "\"%s\"", c + 1, t + 1, text);
+            }
+          else
+            {
+              _arb_record_error (imp, error, "choice %zu, turn %zu must be text", c + 1, t + 1);
+              return FALSE;
+            }
+          /* Turn 2 answers in the conversation that turn 1 began: the response keeps every turn
+           * after the question's first (the system's own first answer, the second question,
+           * its second answer). */
+          if (t > 0)
+            json_object_array_add (conversation, message_new ("user", turn_text (questions, t),
+                                                              strlen (turn_text (questions, t))));
+          json_object_array_add (conversation, message_new ("assistant", text, strlen (text)));
+          json_object_object_add (metadata, "question_id",
+                                  json_object_get (get (record, "question_id")));
+          if (string_or_null (get (record, "answer_id")) != NULL)
+            json_object_object_add (metadata, "answer_id",
+                                    json_object_get (get (record, "answer_id")));
+          json_object_object_add (metadata, "turn", json_object_new_int ((int) t + 1));
+          if (n_choices > 1)
+            json_object_object_add (metadata, "choice", json_object_new_int ((int) c));
+          if (_arb_importer_generation (imp, prompt_id, system_id, text,
+                                        t > 0 ? conversation : NULL, "text", metadata,
+                                        error) < 0)
+            return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Whether every text the judged prompt should hold is in it: the question's turns up to `turn`
+ * and the answer's turns up to `turn`. */
+static gboolean
+mt_prompt_holds (const char  *judged,
+                 json_object *questions,
+                 int          turn)
+{
+  for (int t = 0; t < turn; t++)
+    if (judged == NULL || strstr (judged, turn_text (questions, t)) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* The generation of `model` for the question's turn whose answers the judged prompts show.
+ * Returns 0 (with a warning) when the workspace has answers of the model but not the judged
+ * ones, -1 on error (no answers at all is a bad record). */
+static gint64
+mt_judged_generation (ArbImporter  *imp,
+                      gint64        prompt_id,
+                      const char   *model,
+                      int           turn,
+                      const char   *judged[2],
+                      const char   *qid,
+                      GError      **error)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (imp->ws,
+                                               "SELECT g.id, g.text, g.messages, g.metadata "
+                                               "FROM generations g JOIN systems s "
+                                               "ON s.id = g.system_id "
+                                               "WHERE g.prompt_id = ? AND s.name = ? "
+                                               "ORDER BY g.id", error);
+  gint64 found = 0;
+  guint candidates = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_int64 (stmt, 1, prompt_id);
+  sqlite3_bind_text (stmt, 2, model, -1, SQLITE_STATIC);
+  while (found == 0 && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(json_object) metadata = NULL;
+      g_autoptr(json_object) messages = NULL;
+      const char *text = (const char *) sqlite3_column_text (stmt, 1);
+      gboolean holds = TRUE;
+
+      if (sqlite3_column_type (stmt, 3) == SQLITE_TEXT)
+        metadata = json_tokener_parse ((const char *) sqlite3_column_text (stmt, 3));
+      if (!is_type (get (metadata, "turn"), json_type_int) ||
+          json_object_get_int (get (metadata, "turn")) != turn)
+        continue;
+      candidates++;
+      if (sqlite3_column_type (stmt, 2) == SQLITE_TEXT)
+        messages = json_tokener_parse ((const char *) sqlite3_column_text (stmt, 2));
+      for (int j = 0; j < 2 && holds; j++)
+        {
+          if (judged[j] == NULL)
+            continue;
+          if (strstr (judged[j], text) == NULL)
+            holds = FALSE;
+          /* For later turns, the earlier answers of the conversation must be there too. */
+          for (size_t m = 0; holds && is_type (messages, json_type_array) &&
+                             m < json_object_array_length (messages); m++)
+            {
+              json_object *msg = json_object_array_get_idx (messages, m);
+              const char *content = string_or_null (get (msg, "content"));
+
+              if (content != NULL && strstr (judged[j], content) == NULL)
+                holds = FALSE;
+            }
+        }
+      if (holds)
+        found = sqlite3_column_int64 (stmt, 0);
+    }
+  sqlite3_reset (stmt);
+  if (found == 0 && candidates == 0)
+    {
+      _arb_record_error (imp, error, "the workspace has no answer of %s to question %s, turn %d: "
+                                     "import its answers (model_answer/%s.jsonl) first", model,
+                         qid, turn, model);
+      return -1;
+    }
+  if (found == 0)
+    _arb_importer_warn (imp, "question %s, turn %d: the judged answer of %s is not the one in "
+                             "the workspace; this judgment was not imported", qid, turn, model);
+  return found;
+}
+
+/* The first line of the question in a judged prompt, for messages. */
+static char *
+judged_question (const char *judged)
+{
+  static const char *const markers[] = { "[User Question]\n", "[Question]\n", "### User:\n" };
+  const char *p = NULL;
+  gsize len;
+
+  for (guint i = 0; i < G_N_ELEMENTS (markers) && p == NULL; i++)
+    if (judged != NULL && (p = strstr (judged, markers[i])) != NULL)
+      p += strlen (markers[i]);
+  if (p == NULL)
+    return g_strdup ("?");
+  len = strcspn (p, "\n");
+  if (len > 80)
+    {
+      /* Cut on a character boundary. */
+      const char *end = g_utf8_find_prev_char (p, p + 80);
+
+      return g_strdup_printf ("%.*s…", (int) (end - p), p);
+    }
+  return g_strndup (p, len);
+}
+
+static gboolean
+mt_winner (json_object *value,
+           ArbVerdictInput *v)
+{
+  const char *s = string_or_null (value);
+
+  v->status = "ok";
+  if (g_strcmp0 (s, "model_1") == 0)
+    v->preference = 0.0, v->strength = 1;
+  else if (g_strcmp0 (s, "model_2") == 0)
+    v->preference = 1.0, v->strength = 1;
+  else if (g_strcmp0 (s, "tie") == 0)
+    v->preference = 0.5, v->strength = 0;
+  else if (g_strcmp0 (s, "error") == 0)
+    v->preference = NAN, v->strength = -1, v->status = "unparseable";
+  else
+    return FALSE;
+  return TRUE;
+}
+
+static gboolean
+record_mt_judgments (ArbImporter  *imp,
+                     json_object  *record,
+                     GError      **error)
+{
+  json_object *judge = get (record, "judge");
+  json_object *turn_value = get (record, "turn");
+  gboolean pairwise = has_key (record, "g1_winner");
+  const char *judge_model = NULL, *judge_prompt = NULL;
+  g_autofree char *qid = NULL;
+  g_autofree char *rater = NULL;
+  g_autoptr(json_object) questions = NULL;
+  g_autoptr(json_object) metadata = NULL;
+  const char *judged[2];
+  gint64 prompt_id, rater_id;
+  int turn = 1;
+
+  if (is_type (judge, json_type_array) && json_object_array_length (judge) >= 1)
+    {
+      judge_model = string_or_null (json_object_array_get_idx (judge, 0));
+      judge_prompt = string_or_null (json_object_array_get_idx (judge, 1));
+    }
+  else
+    judge_model = string_or_null (judge);
+  if (judge_model == NULL)
+    {
+      _arb_record_error (imp, error, "field \"judge\" must be [judge model, prompt name]");
+      return FALSE;
+    }
+  if (turn_value != NULL && !is_type (turn_value, json_type_null))
+    {
+      if (!is_type (turn_value, json_type_int) || json_object_get_int (turn_value) < 1)
+        {
+          _arb_record_error (imp, error, "field \"turn\" must be 1, 2, ...");
+          return FALSE;
+        }
+      turn = json_object_get_int (turn_value);
+    }
+  if (!pairwise && !has_key (record, "score"))
+    {
+      _arb_record_error (imp, error, "a judgment is pairwise (\"model_1\", \"model_2\", "
+                                     "\"g1_winner\", \"g2_winner\") or single (\"model\", "
+                                     "\"score\")");
+      return FALSE;
+    }
+  if ((prompt_id = mt_prompt (imp, record, &qid, error)) < 0 ||
+      (questions = mt_question_turns (imp, prompt_id, error)) == NULL)
+    return FALSE;
+  if ((size_t) turn > json_object_array_length (questions))
+    {
+      _arb_record_error (imp, error, "turn %d of question %s is not in the workspace "
+                                     "(it has %zu turns)", turn, qid,
+                         json_object_array_length (questions));
+      return FALSE;
+    }
+
+  judged[0] = string_or_null (get (record, pairwise ? "g1_user_prompt" : "user_prompt"));
+  judged[1] = pairwise ? string_or_null (get (record, "g2_user_prompt")) : NULL;
+  if (judged[0] == NULL)
+    {
+      _arb_record_error (imp, error, "field \"%s\" must be the judged prompt (text)",
+                         pairwise ? "g1_user_prompt" : "user_prompt");
+      return FALSE;
+    }
+  /* A real judgment file reuses question ids for other questions (an older bench's): only the
+   * question text in the judged prompt tells. Such a judgment is left out, never attached to
+   * this question's generations. */
+  for (int j = 0; j < 2; j++)
+    if (judged[j] != NULL && !mt_prompt_holds (judged[j], questions, turn))
+      {
+        g_autofree char *other = judged_question (judged[j]);
+
+        _arb_importer_warn (imp, "question %s: this judgment is of another question (\"%s\") "
+                                 "than the workspace's question %s; it was not imported", qid,
+                            other, qid);
+        return TRUE;
+      }
+
+  rater = imp->options->rater ? g_strdup (imp->options->rater)
+                              : g_strdup_printf ("mt-bench/%s/%s", judge_model,
+                                                 pairwise ? "pair" : "single");
+  if ((rater_id = _arb_importer_rater (imp, rater, "judge", "annotator", error)) < 0)
+    return FALSE;
+  if (judge_prompt != NULL)
+    {
+      metadata = json_object_new_object ();
+      json_object_object_add (metadata, "judge_prompt", json_object_new_string (judge_prompt));
+    }
+
+  if (pairwise)
+    {
+      static const char *const models[] = { "model_1", "model_2" };
+      static const char *const winners[] = { "g1_winner", "g2_winner" };
+      static const char *const judgments[] = { "g1_judgment", "g2_judgment" };
+      static const char *const presented[] = { "ab", "ba" };
+      ArbVerdictInput v = { 0 };
+      gint64 gen[2];
+
+      for (int i = 0; i < 2; i++)
+        {
+          const char *model = _arb_json_text (imp, record, models[i], TRUE, error);
+
+          if (model == NULL)
+            return FALSE;
+          if ((gen[i] = mt_judged_generation (imp, prompt_id, model, turn, judged, qid,
+                                              error)) <= 0)
+            return gen[i] == 0;
+        }
+      if (gen[0] == gen[1])
+        {
+          _arb_record_error (imp, error, "model_1 and model_2 are the same answer");
+          return FALSE;
+        }
+      if ((v.comparison_id = _arb_importer_comparison (imp, prompt_id, gen[0], gen[1],
+                                                       &v.flipped, &v.identical, error)) < 0)
+        return FALSE;
+      v.rater_id = rater_id;
+      v.seconds = -1;
+      v.metadata = metadata;
+      /* g1 showed model_1 first (as Assistant A), g2 the other way round; both winners name
+       * the models. */
+      for (int i = 0; i < 2; i++)
+        {
+          if (!mt_winner (get (record, winners[i]), &v))
+            {
+              _arb_record_error (imp, error, "field \"%s\" must be model_1, model_2, tie or "
+                                             "error", winners[i]);
+              return FALSE;
+            }
+          v.presented = presented[i];
+          v.raw = string_or_null (get (record, judgments[i]));
+          if (!_arb_importer_verdict (imp, &v, error))
+            return FALSE;
+        }
+      return TRUE;
+    }
+  else
+    {
+      json_object *score = get (record, "score");
+      ArbGradeInput g = { 0 };
+      const char *model = _arb_json_text (imp, record, "model", TRUE, error);
+
+      if (model == NULL)
+        return FALSE;
+      if (!is_number (score))
+        {
+          _arb_record_error (imp, error, "field \"score\" must be a number (-1 when the judge "
+                                         "gave none)");
+          return FALSE;
+        }
+      if ((g.generation_id = mt_judged_generation (imp, prompt_id, model, turn, judged, qid,
+                                                   error)) <= 0)
+        return g.generation_id == 0;
+      g.rater_id = rater_id;
+      g.score = json_object_get_double (score);
+      g.status = "ok";
+      /* FastChat writes -1 when it found no [[rating]] in the reply. */
+      if (g.score == -1)
+        {
+          g.score = NAN;
+          g.status = "unparseable";
+        }
+      g.raw = string_or_null (get (record, "judgment"));
+      g.metadata = metadata;
+      return _arb_importer_grade (imp, &g, error);
+    }
+}
+
 ArbImportRecordFunc
 _arb_import_record_func (ArbImportFormat format)
 {
@@ -1087,6 +2200,18 @@ _arb_import_record_func (ArbImportFormat format)
       return record_alpaca_annotations;
     case ARB_IMPORT_FORMAT_ARENA_BATTLES:
       return record_arena;
+    case ARB_IMPORT_FORMAT_PANDALM:
+      return record_pandalm;
+    case ARB_IMPORT_FORMAT_LLMBAR:
+      return record_llmbar;
+    case ARB_IMPORT_FORMAT_LLMBAR_RESULT:
+      return record_llmbar_result;
+    case ARB_IMPORT_FORMAT_MT_BENCH_QUESTIONS:
+      return record_mt_questions;
+    case ARB_IMPORT_FORMAT_MT_BENCH_ANSWERS:
+      return record_mt_answers;
+    case ARB_IMPORT_FORMAT_MT_BENCH_JUDGMENTS:
+      return record_mt_judgments;
     case ARB_IMPORT_FORMAT_AUTO:
     default:
       return NULL;

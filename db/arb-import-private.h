@@ -22,6 +22,7 @@ typedef struct
   gint64 generations;
   gint64 comparisons;
   gint64 verdicts;
+  gint64 grades;
   guint64 duplicates;
   guint64 conflicts;
 } ArbImportTally;
@@ -45,6 +46,11 @@ struct _ArbImporter
 
   GPtrArray              *warnings;
   guint64                 n_warnings;
+
+  /* What a format reader keeps from one record to the next (names taken from the file's path,
+   * warnings given once); freed with format_data_free when the import ends. */
+  gpointer                format_data;
+  GDestroyNotify          format_data_free;
 };
 
 typedef gboolean (*ArbImportRecordFunc) (ArbImporter  *imp,
@@ -120,6 +126,22 @@ typedef struct
 
 gboolean _arb_importer_verdict     (ArbImporter           *imp,
                                     const ArbVerdictInput *verdict,
+                                    GError               **error);
+
+typedef struct
+{
+  gint64       generation_id;
+  gint64       rater_id;
+  double       score;         /* NAN when status is not ok */
+  const char  *status;        /* "ok", "unparseable", "failed" */
+  gint64       sample;
+  const char  *rationale;
+  const char  *raw;
+  json_object *metadata;
+} ArbGradeInput;
+
+gboolean _arb_importer_grade       (ArbImporter           *imp,
+                                    const ArbGradeInput   *grade,
                                     GError               **error);
 
 /* Helpers for reading fields of a record. */

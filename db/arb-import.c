@@ -32,6 +32,12 @@ static const struct
   { ARB_IMPORT_FORMAT_ALPACA_EVAL_OUTPUTS, "alpaca-eval-outputs" },
   { ARB_IMPORT_FORMAT_ALPACA_EVAL_ANNOTATIONS, "alpaca-eval-annotations" },
   { ARB_IMPORT_FORMAT_ARENA_BATTLES, "arena-battles" },
+  { ARB_IMPORT_FORMAT_PANDALM, "pandalm" },
+  { ARB_IMPORT_FORMAT_LLMBAR, "llmbar" },
+  { ARB_IMPORT_FORMAT_LLMBAR_RESULT, "llmbar-result" },
+  { ARB_IMPORT_FORMAT_MT_BENCH_QUESTIONS, "mt-bench-questions" },
+  { ARB_IMPORT_FORMAT_MT_BENCH_ANSWERS, "mt-bench-answers" },
+  { ARB_IMPORT_FORMAT_MT_BENCH_JUDGMENTS, "mt-bench-judgments" },
 };
 
 const char *
@@ -60,7 +66,9 @@ arb_import_format_from_string (const char      *name,
 const char *
 arb_import_format_list (void)
 {
-  return "arbiter, trl, hh-rlhf, alpaca-eval-outputs, alpaca-eval-annotations, arena-battles";
+  return "arbiter, trl, hh-rlhf, alpaca-eval-outputs, alpaca-eval-annotations, arena-battles, "
+         "pandalm, llmbar, llmbar-result, mt-bench-questions, mt-bench-answers, "
+         "mt-bench-judgments";
 }
 
 void
@@ -630,6 +638,72 @@ _arb_importer_verdict (ArbImporter           *imp,
   return TRUE;
 }
 
+/* Writes one grade (a scalar opinion on one generation). A grade whose natural key (generation,
+ * rater, sample) is already current adds nothing, as for verdicts. */
+gboolean
+_arb_importer_grade (ArbImporter         *imp,
+                     const ArbGradeInput *g,
+                     GError             **error)
+{
+  const char *status = g->status ? g->status : "ok";
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _arb_workspace_prepare (imp->ws,
+                                 "SELECT score, status FROM grades WHERE generation_id = ? "
+                                 "AND rater_id = ? AND sample = ? AND superseded_by IS NULL",
+                                 error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, g->generation_id);
+  sqlite3_bind_int64 (stmt, 2, g->rater_id);
+  sqlite3_bind_int64 (stmt, 3, g->sample);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      gboolean same = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), status) == 0 &&
+                      (sqlite3_column_type (stmt, 0) == SQLITE_NULL ? isnan (g->score)
+                       : fabs (sqlite3_column_double (stmt, 0) - g->score) < 1e-12);
+
+      sqlite3_reset (stmt);
+      if (same)
+        imp->pending.duplicates++;
+      else
+        {
+          imp->pending.conflicts++;
+          _arb_importer_warn (imp, "this rater already has a different grade for this "
+                                   "generation; kept the one already in the workspace");
+        }
+      return TRUE;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return sql_failed (imp, error);
+
+  stmt = _arb_workspace_prepare (imp->ws,
+                                 "INSERT INTO grades (uuid, generation_id, rater_id, score, status, "
+                                 "sample, rationale, created_at, raw, metadata, import_id) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_uuid (stmt, 1);
+  sqlite3_bind_int64 (stmt, 2, g->generation_id);
+  sqlite3_bind_int64 (stmt, 3, g->rater_id);
+  if (!isnan (g->score))
+    sqlite3_bind_double (stmt, 4, g->score);
+  sqlite3_bind_text (stmt, 5, status, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, g->sample);
+  sqlite3_bind_text (stmt, 7, g->rationale, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 8, imp->now, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 9, g->raw, -1, SQLITE_STATIC);
+  bind_json (stmt, 10, g->metadata);
+  sqlite3_bind_int64 (stmt, 11, imp->import_id);
+  if (insert_row (imp, stmt, error) < 0)
+    return FALSE;
+  imp->pending.grades++;
+  return TRUE;
+}
+
 /* ---- Reading fields ---------------------------------------------------------------------- */
 
 /* Text where text is expected: a string, or a number or boolean turned into text with a
@@ -798,6 +872,7 @@ tally_add (ArbImportTally       *to,
   to->generations += from->generations;
   to->comparisons += from->comparisons;
   to->verdicts += from->verdicts;
+  to->grades += from->grades;
   to->duplicates += from->duplicates;
   to->conflicts += from->conflicts;
 }
@@ -1139,6 +1214,7 @@ arb_workspace_import_file (ArbWorkspace            *ws,
   result->generations = imp.done.generations;
   result->comparisons = imp.done.comparisons;
   result->verdicts = imp.done.verdicts;
+  result->grades = imp.done.grades;
   result->duplicates = imp.done.duplicates;
   result->conflicts = imp.done.conflicts;
   result->warnings = g_steal_pointer (&imp.warnings);
@@ -1157,6 +1233,8 @@ out:
   g_clear_pointer (&imp.raters, g_hash_table_unref);
   g_clear_pointer (&imp.samples, g_hash_table_unref);
   g_clear_pointer (&imp.warnings, g_ptr_array_unref);
+  if (imp.format_data != NULL && imp.format_data_free != NULL)
+    imp.format_data_free (imp.format_data);
   g_free (imp.now);
   if (!ok)
     {

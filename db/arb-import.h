@@ -18,6 +18,12 @@ typedef enum
   ARB_IMPORT_FORMAT_ALPACA_EVAL_OUTPUTS,
   ARB_IMPORT_FORMAT_ALPACA_EVAL_ANNOTATIONS,
   ARB_IMPORT_FORMAT_ARENA_BATTLES,
+  ARB_IMPORT_FORMAT_PANDALM,
+  ARB_IMPORT_FORMAT_LLMBAR,
+  ARB_IMPORT_FORMAT_LLMBAR_RESULT,
+  ARB_IMPORT_FORMAT_MT_BENCH_QUESTIONS,
+  ARB_IMPORT_FORMAT_MT_BENCH_ANSWERS,
+  ARB_IMPORT_FORMAT_MT_BENCH_JUDGMENTS,
 } ArbImportFormat;
 
 const char *arb_import_format_to_string   (ArbImportFormat  format);
@@ -45,8 +51,9 @@ typedef struct
   gint64           generations;
   gint64           comparisons;
   gint64           verdicts;
-  guint64          duplicates;    /* verdicts already present, not added again */
-  guint64          conflicts;     /* verdicts already present with another value; kept as were */
+  gint64           grades;
+  guint64          duplicates;    /* verdicts and grades already present, not added again */
+  guint64          conflicts;     /* verdicts or grades present with another value; kept as were */
   GPtrArray       *warnings;      /* (element-type utf8) "file:line: ..." */
   GPtrArray       *bad_records;   /* (element-type utf8) "file:line:column: why" */
 } ArbImportResult;
