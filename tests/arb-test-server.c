@@ -1,13 +1,17 @@
 /* arb-test-server.c: a loopback OpenAI-compatible chat server with scripted answers and faults
  *
- * Usage: arb-test-server [--fault-rate R] [--stall S] [--log FILE]
+ * Usage: arb-test-server [--fault-rate R] [--faults KIND,...] [--stall S] [--retry-after S]
+ *                        [--delay MS] [--log FILE]
  *
  * Listens on 127.0.0.1 on a port the kernel picks and prints "PORT N" on stdout. Serves
  * POST /v1/chat/completions over HTTP/1.1 with keep-alive, one thread per connection. The reply
- * (a verdict such as "[[A>B]]") is a function of the SHA-256 of the request body; a fault is a
- * function of (that hash, attempt number), so a run is reproducible and a retry of a faulted
- * request may succeed. Every request is logged as "HASH ATTEMPT OUTCOME" (never its headers,
- * so an API key cannot reach the log).
+ * is a function of the SHA-256 of the request body, in the syntax the request asks for: a
+ * five-level verdict such as "[[A>B]]" when the prompt names [[A>>B]], "[[A]]"/"[[B]]"/"[[C]]"
+ * when it names [[C]], a one-token answer with top_logprobs when it asks for logprobs, else a
+ * grade "[[n]]". `usage` counts a quarter of the characters. A fault is a function of (that
+ * hash, attempt number), so a run is reproducible and a retry of a faulted request may succeed.
+ * Every request is logged as "HASH ATTEMPT OUTCOME" (never its headers, so an API key cannot
+ * reach the log).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -26,6 +30,7 @@
 
 typedef enum
 {
+  FAULT_400,
   FAULT_429,
   FAULT_500,
   FAULT_503,
@@ -39,13 +44,15 @@ typedef enum
 } Fault;
 
 static const char *fault_names[] = {
-  "429", "500", "503", "stall", "reset", "truncated", "malformed", "noverdict",
+  "400", "429", "500", "503", "stall", "reset", "truncated", "malformed", "noverdict",
 };
-
-static const char *verdicts[] = { "[[A>>B]]", "[[A>B]]", "[[A=B]]", "[[B>A]]", "[[B>>A]]" };
 
 static double fault_rate = 0.0;
 static double stall_seconds = 5.0;
+static double retry_after = -1;       /* < 0: 0 or 1 s, by the request's hash */
+static int delay_ms = 0;
+static Fault enabled[N_FAULTS];       /* the kinds that may be chosen */
+static guint n_enabled = 0;
 static FILE *log_file = NULL;
 static GMutex lock;
 static GHashTable *attempts = NULL;   /* body hash (hex) → number of requests seen */
@@ -76,9 +83,9 @@ choose_fault (const char *hex,
   g_autofree char *seed = g_strdup_printf ("%s/%d", hex, attempt);
   guint64 f = hash_u64 (seed, strlen (seed), NULL);
 
-  if ((double) (f % 1000000) / 1000000.0 >= fault_rate)
+  if (n_enabled == 0 || (double) (f % 1000000) / 1000000.0 >= fault_rate)
     return FAULT_NONE;
-  return (Fault) ((f / 1000000) % N_FAULTS);
+  return enabled[(f / 1000000) % n_enabled];
 }
 
 static gboolean
@@ -118,21 +125,91 @@ send_response (int         fd,
 }
 
 static char *
-chat_body (const char *text,
-           gboolean    logprobs)
+json_escape (const char *text)
 {
-  g_autofree char *lp = NULL;
+  GString *s = g_string_new (NULL);
 
-  if (logprobs)
-    lp = g_strdup (", \"logprobs\": {\"content\": [{\"token\": \"A\", \"logprob\": -0.4, "
-                   "\"top_logprobs\": [{\"token\": \"A\", \"logprob\": -0.4}, "
-                   "{\"token\": \"B\", \"logprob\": -1.1}]}]}");
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == '"' || *p == '\\')
+      g_string_append_printf (s, "\\%c", *p);
+    else if (*p == '\n')
+      g_string_append (s, "\\n");
+    else
+      g_string_append_c (s, *p);
+  return g_string_free (s, FALSE);
+}
+
+/* A chat completion; @logprobs is the JSON of the choice's "logprobs" member, or NULL. */
+static char *
+chat_body (const char *text,
+           const char *logprobs,
+           gsize       request_len)
+{
+  g_autofree char *escaped = json_escape (text);
+  gsize in = request_len / 4 + 1, out = strlen (text) / 4 + 1;
+
   return g_strdup_printf ("{\"id\": \"chatcmpl-test\", \"object\": \"chat.completion\", "
                           "\"model\": \"test-model\", \"choices\": [{\"index\": 0, "
                           "\"message\": {\"role\": \"assistant\", \"content\": \"%s\"}, "
-                          "\"finish_reason\": \"stop\"%s}], \"usage\": {\"prompt_tokens\": 100, "
-                          "\"completion_tokens\": 20, \"total_tokens\": 120}}",
-                          text, lp ? lp : "");
+                          "\"finish_reason\": \"stop\"%s%s}], \"usage\": {\"prompt_tokens\": %"
+                          G_GSIZE_FORMAT ", \"completion_tokens\": %" G_GSIZE_FORMAT
+                          ", \"total_tokens\": %" G_GSIZE_FORMAT "}}",
+                          escaped, logprobs ? ", \"logprobs\": " : "", logprobs ? logprobs : "",
+                          in, out, in + out);
+}
+
+/* The scripted reply to a request with hash @h: its text and, for logprob requests, the
+ * logprobs. Logprob replies list both labels, one of them, or neither (a quarter each). */
+static char *
+scripted_reply (const char  *body,
+                gsize        body_len,
+                guint64      h,
+                char       **out_logprobs)
+{
+  static const char *five[] = { "[[A>>B]]", "[[A>B]]", "[[A=B]]", "[[B>A]]", "[[B>>A]]" };
+  static const char *three[] = { "[[A]]", "[[B]]", "[[C]]" };
+
+  *out_logprobs = NULL;
+  if (g_strstr_len (body, body_len, "\"logprobs\":true") != NULL ||
+      g_strstr_len (body, body_len, "\"logprobs\": true") != NULL)
+    {
+      double la = -0.1 - (double) (h % 97) / 30.0, lb = -0.1 - (double) ((h / 97) % 89) / 30.0;
+      const char *first;
+      int shape = (int) ((h / 8633) % 4);
+
+      if (shape == 0)
+        {
+          first = la >= lb ? "A" : "B";
+          *out_logprobs = g_strdup_printf ("{\"content\": [{\"token\": \"%s\", \"logprob\": %.6f, "
+                                           "\"top_logprobs\": [{\"token\": \"A\", \"logprob\": "
+                                           "%.6f}, {\"token\": \" B\", \"logprob\": %.6f}, "
+                                           "{\"token\": \"The\", \"logprob\": -5.0}]}]}",
+                                           first, MAX (la, lb), la, lb);
+        }
+      else if (shape == 1 || shape == 2)
+        {
+          first = shape == 1 ? "A" : "B";
+          *out_logprobs = g_strdup_printf ("{\"content\": [{\"token\": \"%s\", \"logprob\": %.6f, "
+                                           "\"top_logprobs\": [{\"token\": \"%s\", \"logprob\": "
+                                           "%.6f}, {\"token\": \"I\", \"logprob\": -4.0}]}]}",
+                                           first, la, first, la);
+        }
+      else
+        {
+          first = "The";
+          *out_logprobs = g_strdup ("{\"content\": [{\"token\": \"The\", \"logprob\": -0.2, "
+                                    "\"top_logprobs\": [{\"token\": \"The\", \"logprob\": -0.2}, "
+                                    "{\"token\": \"I\", \"logprob\": -2.0}]}]}");
+        }
+      return g_strdup (first);
+    }
+  if (g_strstr_len (body, body_len, "[[A>>B]]") != NULL)
+    return g_strdup_printf ("Both answers address the question. Weighing them: %s",
+                            five[h % G_N_ELEMENTS (five)]);
+  if (g_strstr_len (body, body_len, "[[C]]") != NULL)
+    return g_strdup_printf ("Having compared the two, my verdict: %s",
+                            three[h % G_N_ELEMENTS (three)]);
+  return g_strdup_printf ("The answer is fair. Rating: [[%d]]", (int) (1 + h % 10));
 }
 
 /* Answers one request; returns FALSE when the connection must close. */
@@ -148,7 +225,7 @@ answer (int         fd,
   guint64 h;
   int attempt;
   Fault fault;
-  gboolean logprobs;
+  g_autofree char *logprobs = NULL;
 
   if (!g_str_equal (path, "/v1/chat/completions"))
     {
@@ -169,25 +246,33 @@ answer (int         fd,
     }
   g_mutex_unlock (&lock);
 
-  logprobs = g_strstr_len (body, body_len, "\"logprobs\":true") != NULL ||
-             g_strstr_len (body, body_len, "\"logprobs\": true") != NULL;
-  text = g_strdup_printf ("Both answers address the question. Weighing them: %s",
-                          verdicts[h % G_N_ELEMENTS (verdicts)]);
+  text = scripted_reply (body, body_len, h, &logprobs);
+  if (delay_ms > 0)
+    g_usleep (delay_ms * 1000);
 
   switch (fault)
     {
     case FAULT_NONE:
-      json = chat_body (text, logprobs);
+      json = chat_body (text, logprobs, body_len);
       return send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json));
     case FAULT_NO_VERDICT:
-      json = chat_body ("I would rather not choose between these two answers.", logprobs);
+      json = chat_body ("I would rather not choose between these two answers.", NULL, body_len);
       return send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json));
+    case FAULT_400:
+      {
+        const char *e = "{\"error\": {\"message\": \"bad request\"}}";
+        return send_response (fd, 400, "Bad Request", NULL, e, strlen (e), strlen (e));
+      }
     case FAULT_429:
       {
         const char *e = "{\"error\": {\"message\": \"rate limited\"}}";
-        return send_response (fd, 429, "Too Many Requests",
-                              (h & 1) ? "Retry-After: 1\r\n" : "Retry-After: 0\r\n",
-                              e, strlen (e), strlen (e));
+        g_autofree char *header = NULL;
+
+        if (retry_after >= 0)
+          header = g_strdup_printf ("Retry-After: %g\r\n", retry_after);
+        else
+          header = g_strdup ((h & 1) ? "Retry-After: 1\r\n" : "Retry-After: 0\r\n");
+        return send_response (fd, 429, "Too Many Requests", header, e, strlen (e), strlen (e));
       }
     case FAULT_500:
     case FAULT_503:
@@ -202,16 +287,20 @@ answer (int         fd,
       return FALSE;
     case FAULT_RESET:
       {
+        /* A status line first: a reset with nothing received on a reused connection is
+         * retried inside libcurl itself, unseen by the client's count of attempts. */
         struct linger lg = { 1, 0 };
+        send_all (fd, "HTTP/1.1 200 OK\r\n", 17);
+        g_usleep (2000);
         setsockopt (fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         return FALSE;
       }
     case FAULT_TRUNCATED:
-      json = chat_body (text, logprobs);
+      json = chat_body (text, logprobs, body_len);
       send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json) / 2);
       return FALSE;
     case FAULT_MALFORMED:
-      json = chat_body (text, logprobs);
+      json = chat_body (text, logprobs, body_len);
       json[strlen (json) / 2] = '\0';
       return send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json));
     case N_FAULTS:
@@ -291,7 +380,11 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *log_path = NULL;
+  g_autofree char *faults = NULL;
   GOptionEntry entries[] = {
+    { "faults", 0, 0, G_OPTION_ARG_STRING, &faults, "Kinds of fault to inject (default: all): 400,429,500,503,stall,reset,truncated,malformed,noverdict", "LIST" },
+    { "retry-after", 0, 0, G_OPTION_ARG_DOUBLE, &retry_after, "Seconds a 429 asks to wait (default: 0 or 1 by request)", "S" },
+    { "delay", 0, 0, G_OPTION_ARG_INT, &delay_ms, "Milliseconds before every answer", "MS" },
     { "fault-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fault_rate, "Share of requests that fault (0–1)", "R" },
     { "stall", 0, 0, G_OPTION_ARG_DOUBLE, &stall_seconds, "Seconds a stalled request hangs", "S" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "Log every request to FILE", "FILE" },
@@ -313,6 +406,27 @@ main (int    argc,
     {
       fprintf (stderr, "arb-test-server: %s: %s\n", log_path, g_strerror (errno));
       return 1;
+    }
+  if (faults == NULL)
+    for (int i = 0; i < N_FAULTS; i++)
+      enabled[n_enabled++] = (Fault) i;
+  else
+    {
+      g_auto(GStrv) names = g_strsplit (faults, ",", -1);
+
+      for (int i = 0; names[i] != NULL; i++)
+        {
+          int k;
+
+          for (k = 0; k < N_FAULTS && !g_str_equal (names[i], fault_names[k]); k++)
+            ;
+          if (k == N_FAULTS)
+            {
+              fprintf (stderr, "arb-test-server: unknown fault \"%s\"\n", names[i]);
+              return 2;
+            }
+          enabled[n_enabled++] = (Fault) k;
+        }
     }
   attempts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
