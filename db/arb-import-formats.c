@@ -1314,7 +1314,9 @@ record_pandalm_item (ArbImporter  *imp,
   const char *prefix = imp->options->rater ? imp->options->rater : "pandalm";
   const char *instruction, *input, *cmp_key, *sep;
   const char *text[2];
-  g_autofree char *system[2] = { NULL, NULL };
+  g_autofree char *system0 = NULL;
+  g_autofree char *system1 = NULL;
+  const char *system[2];
   g_autofree char *content = NULL;
   g_autoptr(json_object) messages = NULL;
   g_autoptr(json_object) metadata = NULL;
@@ -1336,8 +1338,8 @@ record_pandalm_item (ArbImporter  *imp,
                                      "of response2>\"");
       return FALSE;
     }
-  system[0] = g_strndup (cmp_key, sep - cmp_key);
-  system[1] = g_strdup (sep + 1);
+  system[0] = system0 = g_strndup (cmp_key, sep - cmp_key);
+  system[1] = system1 = g_strdup (sep + 1);
   /* A few real records hold the boolean true as a response: it becomes the text "true", with a
    * warning (by _arb_json_text). */
   for (int i = 0; i < 2; i++)
@@ -1523,7 +1525,8 @@ llmbar_judge_verdict (ArbImporter  *imp,
       json_object *finish = json_object_array_get_idx (completion, 1);
 
       v->raw = string_or_null (json_object_array_get_idx (completion, 0));
-      if (string_or_null (finish) != NULL)
+      /* Only GPT-4's replies say why they stopped; the others give "". */
+      if (string_or_null (finish) != NULL && *json_object_get_string (finish) != '\0')
         {
           metadata = json_object_new_object ();
           json_object_object_add (metadata, "finish_reason", json_object_get (finish));
