@@ -29,4 +29,6 @@ int           arb_cli_parse_options  (GOptionContext  *context,
 ArbWorkspace *arb_cli_open_workspace (const char      *path,
                                       int             *status);
 
+int           arb_cli_judge          (int argc, char **argv);
+
 G_END_DECLS

@@ -40,6 +40,7 @@ static const Command commands[] = {
   { "import", cmd_import, "WS FILE...", N_("Import data files (format detected or --format)") },
   { "info", cmd_info, "WS", N_("Show what a workspace holds") },
   { "plan", cmd_plan, "WS (--all-pairs | --baseline SYSTEM)", N_("Make comparisons to label or judge") },
+  { "judge", arb_cli_judge, "WS --endpoint URL --model NAME", N_("Judge the comparisons with an LLM") },
 };
 
 static void

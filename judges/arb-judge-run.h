@@ -62,6 +62,7 @@ typedef struct
 } ArbJudgeResult;
 
 void arb_judge_result_clear (ArbJudgeResult *result);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ArbJudgeResult, arb_judge_result_clear)
 
 typedef void (*ArbJudgeProgressFunc) (const ArbJudgeResult *result,
                                       gpointer              user_data);
