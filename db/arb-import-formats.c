@@ -1399,7 +1399,12 @@ record_pandalm_item (ArbImporter  *imp,
       g_autofree char *rater = NULL;
       gboolean unparseable;
 
-      if (!g_str_has_prefix (key, "annotator") || value == NULL || is_type (value, json_type_null))
+      const char *digits = key + strlen ("annotator");
+
+      /* annotator1, annotator2, ...: other keys (e.g. "annotator_notes") are not labels */
+      if (!g_str_has_prefix (key, "annotator") || *digits == '\0' ||
+          strspn (digits, "0123456789") != strlen (digits) || value == NULL ||
+          is_type (value, json_type_null))
         continue;
       if (!pandalm_label (value, &v.preference, &v.strength, &unparseable) || unparseable)
         {
@@ -1495,8 +1500,8 @@ record_pandalm (ArbImporter  *imp,
   if ((result_key = pandalm_result_key (record)) != NULL)
     return record_pandalm_judge (imp, record, idx, result_key, error);
   _arb_record_error (imp, error, "a PandaLM record is either an item (\"cmp_key\", "
-                                 "\"instruction\", \"response1\", \"response2\", \"annotator1\"...) "
-                                 "or a judge's verdict (\"NAME_result\")");
+                                 "\"instruction\", \"response1\", \"response2\", "
+                                 "\"annotator1\"...) or a judge's verdict (\"NAME_result\")");
   return FALSE;
 }
 
@@ -1692,6 +1697,7 @@ record_mt_questions (ArbImporter  *imp,
   json_object *reference = get (record, "reference");
   g_autoptr(json_object) messages = NULL;
   g_autoptr(json_object) metadata = NULL;
+  json_object *first;
   const char *category;
   size_t n;
 
@@ -1712,10 +1718,10 @@ record_mt_questions (ArbImporter  *imp,
   category = _arb_json_text (imp, record, "category", FALSE, error);
   if (error != NULL && *error != NULL)
     return FALSE;
+  first = json_object_array_get_idx (turns, 0);
   messages = json_object_new_array ();
-  json_object_array_add (messages, message_new ("user",
-                                                json_object_get_string (json_object_array_get_idx (turns, 0)),
-                                                json_object_get_string_len (json_object_array_get_idx (turns, 0))));
+  json_object_array_add (messages, message_new ("user", json_object_get_string (first),
+                                                json_object_get_string_len (first)));
   metadata = json_object_new_object ();
   json_object_object_add (metadata, "question_id", json_object_get (get (record, "question_id")));
   json_object_object_add (metadata, "turns", json_object_get (turns));

@@ -227,9 +227,9 @@ test_pandalm (Fixture      *f,
   g_assert_cmpint (c.verdicts, ==, 600);
   g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM comparison_ids WHERE source = 'pandalm'"),
                    ==, 200);
-  g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM raters WHERE name LIKE 'pandalm/annotator_'"
-                                   " AND kind = 'human' AND origin = 'imported' AND role = 'annotator'"),
-                   ==, 3);
+  g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM raters WHERE name LIKE "
+                                   "'pandalm/annotator_' AND kind = 'human' AND origin = "
+                                   "'imported' AND role = 'annotator'"), ==, 3);
   /* Each annotator: 200 verdicts, presented unknown; ties as in the file (28, 34, 36). */
   g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM current_verdicts v JOIN raters r ON "
                                    "r.id = v.rater_id WHERE r.name = 'pandalm/annotator1' AND "
@@ -262,7 +262,8 @@ test_pandalm (Fixture      *f,
                                    "((sa.name = 'bloom-7b' AND a.text = 'true' AND "
                                    "  sb.name = 'cerebras-gpt-6.7B' AND b.text = 'True.') OR "
                                    " (sb.name = 'bloom-7b' AND b.text = 'true' AND "
-                                   "  sa.name = 'cerebras-gpt-6.7B' AND a.text = 'True.'))"), ==, 1);
+                                   "  sa.name = 'cerebras-gpt-6.7B' AND a.text = 'True.'))"),
+                   ==, 1);
   {
     /* annotator1 says 1: bloom-7b's "true" is better, whichever side it is stored on. */
     double p = query_double (f, "SELECT v.preference FROM current_verdicts v JOIN raters r ON "
@@ -593,7 +594,7 @@ test_llmbar (Fixture      *f,
   g_assert_cmpint (c.raters, ==, 4);
   g_assert_cmpint (c.verdicts, ==, 147 + 600);
   g_assert_cmpint (c.comparisons, ==, 147);
-  /* GPT-4's replies say why they stopped ("stop"); PaLM2's and Falcon's give "", kept as nothing. */
+  /* GPT-4's replies say why they stopped ("stop"); PaLM2's and Falcon's give "", not kept. */
   g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM current_verdicts WHERE metadata = "
                                    "'{\"finish_reason\":\"stop\"}'"), ==, 200);
   g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM current_verdicts WHERE metadata IS NOT "
@@ -621,8 +622,8 @@ test_llmbar_result_alone (Fixture      *f,
     "[{\"input\": \"Q\", \"output_1\": \"x\", \"output_2\": \"y\", \"label\": 1, \"results\": "
     "[{\"swap = False\": {\"completion\": [\"Output (a)\", \"stop\"], \"winner\": \"1\"}, "
     "\"swap = True\": {\"completion\": [\"Output (c)\", \"stop\"], \"winner\": \"3\"}}]}]";
-  g_autoptr(ArbImportResult) r = import_ok (f, LLMBAR "Natural/evaluators/PaLM2/Vanilla/result.json",
-                                            ARB_IMPORT_FORMAT_LLMBAR_RESULT);
+  g_autoptr(ArbImportResult) r = import_ok (f, LLMBAR "Natural/evaluators/PaLM2/Vanilla/"
+                                            "result.json", ARB_IMPORT_FORMAT_LLMBAR_RESULT);
   g_autofree char *path = arb_test_write_file (f->dir, "result.json", bad, -1, FALSE);
   g_autoptr(GError) error = NULL;
   ArbCounts c = counts (f);
@@ -705,10 +706,10 @@ test_mt_bench (Fixture      *f,
                                    "v.raw LIKE 'Both Assistant A and Assistant B provided accurate "
                                    "and detailed explanations of machine learning%'"), ==, 2);
   /* Two of the five landed rows disagree between the orders (questions 3 and 2). */
-  g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM current_verdicts x JOIN current_verdicts y "
-                                   "ON y.comparison_id = x.comparison_id AND y.rater_id = "
-                                   "x.rater_id AND y.presented = 'ba' WHERE x.presented = 'ab' AND "
-                                   "x.preference <> y.preference"), ==, 2);
+  g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM current_verdicts x JOIN "
+                                   "current_verdicts y ON y.comparison_id = x.comparison_id AND "
+                                   "y.rater_id = x.rater_id AND y.presented = 'ba' WHERE "
+                                   "x.presented = 'ab' AND x.preference <> y.preference"), ==, 2);
   /* FastChat's rule (show_result.py): a win only when both orders name the same model, else a
    * tie; on rows 5-9 gpt-4 gets 0.40 and gpt-3.5-turbo 0.60. */
   g_assert_cmpfloat_with_epsilon (
@@ -775,7 +776,8 @@ test_mt_bench_turns (Fixture      *f,
   g_autoptr(ArbImportResult) q = import_ok (f, "mt_bench/data/mt_bench/question.sample16.jsonl",
                                             ARB_IMPORT_FORMAT_MT_BENCH_QUESTIONS);
   g_autoptr(ArbImportResult) a = import_ok (f, "mt_bench/data/mt_bench/reference_answer/"
-                                            "gpt-4.sample.jsonl", ARB_IMPORT_FORMAT_MT_BENCH_ANSWERS);
+                                            "gpt-4.sample.jsonl",
+                                            ARB_IMPORT_FORMAT_MT_BENCH_ANSWERS);
   g_autofree char *messages = NULL;
   g_autoptr(json_object) parsed = NULL;
   g_autofree char *judgment = NULL;
@@ -809,11 +811,11 @@ test_mt_bench_turns (Fixture      *f,
   /* A single judgment of turn 2 whose judged prompt holds both questions and both answers is a
    * grade of the turn-2 generation; one of turn 1 that names the turn-2 answer is left out. */
   {
-    g_autofree char *t1 = query_text (f, "SELECT json_extract(p.metadata, '$.turns[0]') FROM prompts "
-                                         "p JOIN prompt_ids i ON i.prompt_id = p.id WHERE "
+    g_autofree char *t1 = query_text (f, "SELECT json_extract(p.metadata, '$.turns[0]') FROM "
+                                         "prompts p JOIN prompt_ids i ON i.prompt_id = p.id WHERE "
                                          "i.external_id = '111'");
-    g_autofree char *t2 = query_text (f, "SELECT json_extract(p.metadata, '$.turns[1]') FROM prompts "
-                                         "p JOIN prompt_ids i ON i.prompt_id = p.id WHERE "
+    g_autofree char *t2 = query_text (f, "SELECT json_extract(p.metadata, '$.turns[1]') FROM "
+                                         "prompts p JOIN prompt_ids i ON i.prompt_id = p.id WHERE "
                                          "i.external_id = '111'");
     g_autofree char *a1 = query_text (f, "SELECT json_extract(messages, '$[0].content') FROM "
                                          "generations WHERE messages LIKE '%circumscribing%'");
@@ -931,8 +933,8 @@ test_cli (Fixture      *f,
                                 "5 systems, 3 raters" },
     { "pandalm", PANDALM_GPT, "added 0 prompts, 0 generations, 0 comparisons, 200 verdicts, "
                               "0 systems, 1 raters" },
-    { "llmbar", LLMBAR "Natural/dataset.json", "added 100 prompts, 200 generations, "
-                                               "100 comparisons, 100 verdicts, 1 systems, 1 raters" },
+    { "llmbar", LLMBAR "Natural/dataset.json",
+      "added 100 prompts, 200 generations, 100 comparisons, 100 verdicts, 1 systems, 1 raters" },
     { "llmbar-result", LLMBAR "Natural/evaluators/GPT-4/Vanilla/result.json",
       "added 0 prompts, 0 generations, 0 comparisons, 200 verdicts, 0 systems, 1 raters; "
       "100 verdicts were already present" },
