@@ -2038,7 +2038,7 @@ record_mt_judgments (ArbImporter  *imp,
   g_autoptr(json_object) questions = NULL;
   g_autoptr(json_object) metadata = NULL;
   const char *judged[2];
-  gint64 prompt_id, rater_id;
+  gint64 prompt_id;
   int turn = 1;
 
   if (is_type (judge, json_type_array) && json_object_array_length (judge) >= 1)
@@ -2105,8 +2105,6 @@ record_mt_judgments (ArbImporter  *imp,
   rater = imp->options->rater ? g_strdup (imp->options->rater)
                               : g_strdup_printf ("mt-bench/%s/%s", judge_model,
                                                  pairwise ? "pair" : "single");
-  if ((rater_id = _arb_importer_rater (imp, rater, "judge", "annotator", error)) < 0)
-    return FALSE;
   if (judge_prompt != NULL)
     {
       metadata = json_object_new_object ();
@@ -2140,7 +2138,9 @@ record_mt_judgments (ArbImporter  *imp,
       if ((v.comparison_id = _arb_importer_comparison (imp, prompt_id, gen[0], gen[1],
                                                        &v.flipped, &v.identical, error)) < 0)
         return FALSE;
-      v.rater_id = rater_id;
+      /* The rater is made only once a judgment lands, so a file of stale rows adds none. */
+      if ((v.rater_id = _arb_importer_rater (imp, rater, "judge", "annotator", error)) < 0)
+        return FALSE;
       v.seconds = -1;
       v.metadata = metadata;
       /* g1 showed model_1 first (as Assistant A), g2 the other way round; both winners name
@@ -2177,7 +2177,8 @@ record_mt_judgments (ArbImporter  *imp,
       if ((g.generation_id = mt_judged_generation (imp, prompt_id, model, turn, judged, qid,
                                                    error)) <= 0)
         return g.generation_id == 0;
-      g.rater_id = rater_id;
+      if ((g.rater_id = _arb_importer_rater (imp, rater, "judge", "annotator", error)) < 0)
+        return FALSE;
       g.score = json_object_get_double (score);
       g.status = "ok";
       /* FastChat writes -1 when it found no [[rating]] in the reply. */

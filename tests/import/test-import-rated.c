@@ -917,6 +917,136 @@ test_mt_bench_order (Fixture      *f,
   g_assert_cmpint (counts (f).grades, ==, 0);
 }
 
+/* FastChat's multi-turn pairwise prompt (pair-v2-multi-turn), around two conversations. */
+static char *
+multi_turn_prompt (const char *q1,
+                   const char *q2,
+                   const char *a[2],
+                   const char *b[2])
+{
+  return g_strdup_printf ("<|The Start of Assistant A's Conversation with User|>\n\n### User:\n%s"
+                          "\n\n### Assistant A:\n%s\n\n### User:\n%s\n\n### Assistant A:\n%s\n\n"
+                          "<|The End of Assistant A's Conversation with User|>\n\n\n<|The Start "
+                          "of Assistant B's Conversation with User|>\n\n### User:\n%s\n\n### "
+                          "Assistant B:\n%s\n\n### User:\n%s\n\n### Assistant B:\n%s\n\n<|The End "
+                          "of Assistant B's Conversation with User|>", q1, a[0], q2, a[1], q1,
+                          b[0], q2, b[1]);
+}
+
+static void
+test_mt_bench_pair_turn2 (Fixture      *f,
+                          gconstpointer data)
+{
+  g_autoptr(ArbImportResult) q = import_ok (f, "mt_bench/data/mt_bench/question.sample16.jsonl",
+                                            ARB_IMPORT_FORMAT_MT_BENCH_QUESTIONS);
+  g_autoptr(ArbImportResult) a = import_ok (f, "mt_bench/data/mt_bench/reference_answer/"
+                                            "gpt-4.sample.jsonl",
+                                            ARB_IMPORT_FORMAT_MT_BENCH_ANSWERS);
+  g_autofree char *bench = g_build_filename (f->dir, "mt_bench", NULL);
+  g_autofree char *answers_dir = g_build_filename (bench, "model_answer", NULL);
+  g_autofree char *judgment_dir = g_build_filename (bench, "model_judgment", NULL);
+  g_autofree char *answers = NULL;
+  g_autofree char *judgments = NULL;
+  g_autofree char *q1 = query_text (f, "SELECT json_extract(p.metadata, '$.turns[0]') FROM "
+                                       "prompts p JOIN prompt_ids i ON i.prompt_id = p.id WHERE "
+                                       "i.external_id = '111'");
+  g_autofree char *q2 = query_text (f, "SELECT json_extract(p.metadata, '$.turns[1]') FROM "
+                                       "prompts p JOIN prompt_ids i ON i.prompt_id = p.id WHERE "
+                                       "i.external_id = '111'");
+  g_autofree char *g1 = query_text (f, "SELECT json_extract(messages, '$[0].content') FROM "
+                                       "generations WHERE messages LIKE '%circumscribing%'");
+  g_autofree char *g2 = query_text (f, "SELECT text FROM generations WHERE messages LIKE "
+                                       "'%circumscribing%'");
+  const char *x[2] = { "The area of the triangle is 3.", "The circle's area is 5 pi." };
+  const char *gpt4[2] = { g1, g2 };
+  g_autofree char *p1 = multi_turn_prompt (q1, q2, gpt4, x);
+  g_autofree char *p2 = multi_turn_prompt (q1, q2, x, gpt4);
+  g_autofree char *stale = multi_turn_prompt (q1, "What is the perimeter of the triangle?", gpt4,
+                                              x);
+  g_autoptr(json_object) rec = json_object_new_object ();
+  g_autoptr(json_object) judge = json_object_new_array ();
+  g_autoptr(ArbImportResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line1 = NULL;
+  g_autofree char *path = NULL;
+
+  g_assert_cmpint (q->prompts, ==, 16);
+  g_assert_cmpint (a->generations, ==, 12);
+  g_assert_cmpint (g_mkdir_with_parents (answers_dir, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (judgment_dir, 0700), ==, 0);
+  answers = g_build_filename (answers_dir, "model-x.jsonl", NULL);
+  g_assert_true (g_file_set_contents (answers, "{\"question_id\": 111, \"answer_id\": \"x1\", "
+                                               "\"model_id\": \"model-x\", \"choices\": [{\"index\": "
+                                               "0, \"turns\": [\"The area of the triangle is 3.\", "
+                                               "\"The circle's area is 5 pi.\"]}], \"tstamp\": 1}\n",
+                                      -1, NULL));
+  r = import_ok (f, answers, ARB_IMPORT_FORMAT_MT_BENCH_ANSWERS);
+  g_assert_cmpint (r->generations, ==, 2);
+  g_assert_cmpint (r->systems, ==, 1);
+  g_clear_pointer (&r, arb_import_result_free);
+
+  /* Turn 2, gpt-4 as model_1: g1 unparseable ("error"), g2 for model_2; then the same row with
+   * another second question (stale); then a line that is not JSON. */
+  json_object_array_add (judge, json_object_new_string ("gpt-4"));
+  json_object_array_add (judge, json_object_new_string ("pair-math-v1-multi-turn"));
+  json_object_object_add (rec, "question_id", json_object_new_int (111));
+  json_object_object_add (rec, "model_1", json_object_new_string ("gpt-4"));
+  json_object_object_add (rec, "model_2", json_object_new_string ("model-x"));
+  json_object_object_add (rec, "g1_winner", json_object_new_string ("error"));
+  json_object_object_add (rec, "g2_winner", json_object_new_string ("model_2"));
+  json_object_object_add (rec, "judge", json_object_get (judge));
+  json_object_object_add (rec, "g1_user_prompt", json_object_new_string (p1));
+  json_object_object_add (rec, "g1_judgment", json_object_new_string ("I cannot decide."));
+  json_object_object_add (rec, "g2_user_prompt", json_object_new_string (p2));
+  json_object_object_add (rec, "g2_judgment", json_object_new_string ("[[A]]"));
+  json_object_object_add (rec, "turn", json_object_new_int (2));
+  line1 = g_strdup (json_object_to_json_string_ext (rec, JSON_C_TO_STRING_PLAIN));
+  json_object_object_add (rec, "g1_user_prompt", json_object_new_string (stale));
+  judgments = g_strdup_printf ("%s\n%s\n", line1,
+                               json_object_to_json_string_ext (rec, JSON_C_TO_STRING_PLAIN));
+  path = g_build_filename (judgment_dir, "gpt-4_pair.jsonl", NULL);
+  g_assert_true (g_file_set_contents (path, judgments, -1, NULL));
+  r = import_ok (f, path, ARB_IMPORT_FORMAT_MT_BENCH_JUDGMENTS);
+  g_assert_cmpint (r->records, ==, 2);
+  g_assert_cmpint (r->comparisons, ==, 1);
+  g_assert_cmpint (r->verdicts, ==, 2);
+  g_assert_cmpuint (count_warnings (r, "this judgment is of another question"), ==, 1);
+  /* The comparison is of the two turn-2 generations; gpt-4's is A (older). */
+  g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM comparisons c JOIN generations a ON "
+                                   "a.id = c.a_id JOIN generations b ON b.id = c.b_id JOIN systems "
+                                   "sa ON sa.id = a.system_id JOIN systems sb ON sb.id = "
+                                   "b.system_id WHERE sa.name = 'gpt-4' AND sb.name = 'model-x' "
+                                   "AND json_extract(a.metadata, '$.turn') = 2 AND "
+                                   "json_extract(b.metadata, '$.turn') = 2 AND b.text = 'The "
+                                   "circle''s area is 5 pi.'"), ==, 1);
+  g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM current_verdicts WHERE presented = 'ab' "
+                                   "AND status = 'unparseable' AND preference IS NULL AND raw = "
+                                   "'I cannot decide.'"), ==, 1);
+  g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM current_verdicts WHERE presented = 'ba' "
+                                   "AND status = 'ok' AND preference = 1.0 AND strength = 1 AND "
+                                   "metadata = '{\"judge_prompt\":\"pair-math-v1-multi-turn\"}'"),
+                   ==, 1);
+  g_clear_pointer (&r, arb_import_result_free);
+
+  /* Malformed input: file, line and column. */
+  g_free (judgments);
+  judgments = g_strdup_printf ("%s\n{\"question_id\": 111, \"judge\": [\"gpt-4\" \"x\"]}\n", line1);
+  g_assert_true (g_file_set_contents (path, judgments, -1, NULL));
+  r = import (f, path, ARB_IMPORT_FORMAT_AUTO, &error);
+  g_assert_null (r);
+  g_assert_error (error, ARB_IMPORT_ERROR, ARB_IMPORT_ERROR_SYNTAX);
+  {
+    g_autofree char *where = g_strdup_printf ("%s:2:", path);
+
+    g_assert_true (g_str_has_prefix (error->message, where));
+  }
+  g_unlink (path);
+  g_unlink (answers);
+  g_rmdir (judgment_dir);
+  g_rmdir (answers_dir);
+  g_rmdir (bench);
+}
+
 /* ---- arbiter-cli import, one per format, with --format and detected ---------------------- */
 
 static void
@@ -1027,6 +1157,7 @@ main (int   argc,
   ADD ("mt-bench", test_mt_bench);
   ADD ("mt-bench-turns", test_mt_bench_turns);
   ADD ("mt-bench-order", test_mt_bench_order);
+  ADD ("mt-bench-pair-turn2", test_mt_bench_pair_turn2);
   ADD ("cli", test_cli);
 #undef ADD
 
