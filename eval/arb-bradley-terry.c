@@ -330,7 +330,10 @@ problem_init (Problem              *p,
 
 /* Zermelo's and Ford's (1957) condition for a finite MLE: the digraph "i won or tied against j"
  * on the active systems is strongly connected. Two searches from system 0, one along the edges
- * and one against them. @work needs 4·m + 2·n_pairs + 2 guints. */
+ * and one against them. @work needs CONNECT_WORK (m, n_pairs) guints: each pair gives up to
+ * two edges. */
+#define CONNECT_WORK(m, n_pairs) (4 * (gsize) (m) + 4 * (gsize) (n_pairs) + 2)
+
 static gboolean
 strongly_connected (const Problem *p,
                     const double  *s,
@@ -339,11 +342,11 @@ strongly_connected (const Problem *p,
 {
   guint m = p->m;
   guint *start = work;               /* m + 1 */
-  guint *adj = start + m + 1;        /* n_pairs */
-  guint *stack = adj + p->n_pairs;   /* m */
+  guint *adj = start + m + 1;        /* 2 · n_pairs */
+  guint *stack = adj + 2 * p->n_pairs;  /* m */
   guint *seen = stack + m;           /* m */
   guint *rstart = seen + m;          /* m + 1 */
-  guint *radj = rstart + m + 1;      /* n_pairs */
+  guint *radj = rstart + m + 1;      /* 2 · n_pairs */
 
   if (m <= 1)
     return TRUE;
@@ -710,11 +713,21 @@ arb_bradley_terry_fit (const ArbBattleTable *table,
   if (!problem_init (&p, table, options->anchor, &s, &n, error))
     return FALSE;
 
-  cwork = g_new (guint, 4 * p.m + 2 * p.n_pairs + 2);
+  cwork = g_new (guint, CONNECT_WORK (p.m, p.n_pairs));
   exists = strongly_connected (&p, s, n, cwork);
   ridge = choose_ridge (options, exists);
   if (ridge == 0 && !exists)
-    g_debug ("Bradley-Terry without a ridge on data whose MLE is infinite");
+    {
+      /* Newton would walk off towards infinity until the gradient underflows the tolerance and
+       * report a finite number that means nothing. */
+      g_set_error (error, ARB_EVAL_ERROR, ARB_EVAL_ERROR_NO_CONVERGENCE,
+                   "the Bradley-Terry MLE does not exist: some systems never lost (or never won) "
+                   "against the others; use a ridge");
+      if (info)
+        *info = (ArbBtInfo) { .ridge = 0, .mle_exists = FALSE, .n_active = p.m };
+      problem_clear (&p);
+      return FALSE;
+    }
 
   r = g_new0 (double, p.m);
   work_init (&w, p.m);
@@ -807,7 +820,7 @@ bootstrap_worker (gpointer data)
   g_autofree double *s = g_new (double, p->n_pairs);
   g_autofree double *n = g_new (double, p->n_pairs);
   g_autofree double *r = g_new (double, m);
-  g_autofree guint *cwork = g_new (guint, 4 * m + 2 * p->n_pairs + 2);
+  g_autofree guint *cwork = g_new (guint, CONNECT_WORK (m, p->n_pairs));
   g_autofree gboolean *present = g_new (gboolean, m);
   Work w;
 
@@ -856,6 +869,11 @@ bootstrap_worker (gpointer data)
       ridge = choose_ridge (sh->options, connected);
 
       out = sh->samples + (gsize) round * p->n_systems;
+      if (ridge == 0 && !connected && present[p->anchor])
+        {
+          g_atomic_int_set (&sh->failed, ARB_EVAL_ERROR_NO_CONVERGENCE + 1);
+          break;
+        }
       if (!present[p->anchor] || !solve_round (sh, s, n, ridge, r, &w))
         {
           /* A round without the anchor has no rating scale; a round that did not converge
@@ -985,8 +1003,15 @@ arb_bradley_terry_bootstrap (const ArbBattleTable      *table,
     return FALSE;
 
   /* The full fit: warm start and the chord Hessian. */
-  cwork = g_new (guint, 4 * p.m + 2 * p.n_pairs + 2);
+  cwork = g_new (guint, CONNECT_WORK (p.m, p.n_pairs));
   sh.ridge = choose_ridge (options, strongly_connected (&p, s, n, cwork));
+  if (sh.ridge == 0 && !strongly_connected (&p, s, n, cwork))
+    {
+      g_set_error (error, ARB_EVAL_ERROR, ARB_EVAL_ERROR_NO_CONVERGENCE,
+                   "the Bradley-Terry MLE does not exist; use a ridge");
+      problem_clear (&p);
+      return FALSE;
+    }
   r0 = g_new0 (double, p.m);
   work_init (&w, p.m);
   ok = newton (&p, s, n, sh.ridge, r0, options->tolerance, options->max_iterations, &w,
