@@ -62,6 +62,7 @@ struct _ArbComparePage
   gint64             decided_since_count;
   gboolean           syncing_scroll;
   gboolean           flag_updating;
+  int                active_dimension;   /* -1: the digits decide; else they rate this dimension */
 };
 
 G_DEFINE_FINAL_TYPE (ArbComparePage, arb_compare_page, GTK_TYPE_WIDGET)
@@ -107,6 +108,28 @@ visual_view (ArbComparePage *self,
 }
 
 /* ---- the decision bar, per scale */
+
+/* D walks through the workspace's dimensions: the digits then rate the highlighted one
+ * (left, tie or right, by the side the digit stands for on the scale) and move on to the next;
+ * after the last one, or with Esc, they decide the comparison again. */
+static void
+set_active_dimension (ArbComparePage *self,
+                      int             dimension)
+{
+  int i = 0;
+
+  if (dimension >= (int) self->dimension_groups->len)
+    dimension = -1;
+  self->active_dimension = dimension;
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->dimensions_box));
+       row != NULL; row = gtk_widget_get_next_sibling (row), i++)
+    {
+      if (i == dimension)
+        gtk_widget_add_css_class (row, "arb-dimension-active");
+      else
+        gtk_widget_remove_css_class (row, "arb-dimension-active");
+    }
+}
 
 static void
 rebuild_decisions (ArbComparePage *self)
@@ -176,9 +199,11 @@ rebuild_decisions (ArbComparePage *self)
           gtk_box_append (GTK_BOX (row), b);
           g_ptr_array_add (group, b);
         }
+      gtk_widget_add_css_class (row, "arb-dimension");
       gtk_box_append (self->dimensions_box, row);
       g_ptr_array_add (self->dimension_groups, group);
     }
+  self->active_dimension = -1;
   gtk_widget_set_visible (GTK_WIDGET (self->dimensions_box), self->dimension_groups->len > 0);
 }
 
@@ -283,6 +308,7 @@ show_comparison (ArbComparePage *self,
       for (guint k = 0; k < group->len; k++)
         gtk_toggle_button_set_active (group->pdata[k], FALSE);
     }
+  set_active_dimension (self, -1);
   self->flag_updating = TRUE;
   gtk_toggle_button_set_active (self->flag_button, arb_queue_get_flagged (self->queue,
                                                                           comparison_id));
@@ -544,6 +570,17 @@ key_decide (GtkWidget *widget,
     return FALSE;
   if (key < 1 || key > (int) self->decision_buttons->len)
     return FALSE;
+  if (self->active_dimension >= 0)
+    {
+      GPtrArray *group = self->dimension_groups->pdata[self->active_dimension];
+      int choice = GPOINTER_TO_INT (g_object_get_data (self->decision_buttons->pdata[key - 1],
+                                                       "choice"));
+
+      /* Boxes are packed left first whatever the direction, as the decision buttons are. */
+      gtk_toggle_button_set_active (group->pdata[choice < 0 ? 0 : choice == 0 ? 1 : 2], TRUE);
+      set_active_dimension (self, self->active_dimension + 1);
+      return TRUE;
+    }
   gtk_widget_activate_action (widget, "compare.decide", "i",
                               GPOINTER_TO_INT (g_object_get_data (
                                 self->decision_buttons->pdata[key - 1], "choice")));
@@ -574,12 +611,31 @@ key_tab (GtkWidget *widget,
 }
 
 static gboolean
+key_dimension (GtkWidget *widget,
+               GVariant  *args,
+               gpointer   user_data)
+{
+  ArbComparePage *self = ARB_COMPARE_PAGE (widget);
+
+  if (typing (self) || self->dimension_groups->len == 0 ||
+      !g_str_equal (gtk_stack_get_visible_child_name (self->stack), "item"))
+    return FALSE;
+  set_active_dimension (self, self->active_dimension + 1);
+  return TRUE;
+}
+
+static gboolean
 key_escape (GtkWidget *widget,
             GVariant  *args,
             gpointer   user_data)
 {
   ArbComparePage *self = ARB_COMPARE_PAGE (widget);
 
+  if (!typing (self) && self->active_dimension >= 0)
+    {
+      set_active_dimension (self, -1);
+      return TRUE;
+    }
   if (!typing (self))
     return FALSE;
   arb_compare_page_focus (self);
@@ -628,6 +684,7 @@ setup_keys (ArbComparePage *self)
   add_key (sc, "Left", key_action, (gpointer) "compare.previous");
   add_key (sc, "Right", key_action, (gpointer) "compare.next");
   add_key (sc, "Tab", key_tab, NULL);
+  add_key (sc, "d", key_dimension, NULL);
   add_key (sc, "Escape", key_escape, NULL);
   add_key (sc, "question", key_help, NULL);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
@@ -1025,6 +1082,7 @@ arb_compare_page_class_init (ArbComparePageClass *klass)
 static void
 arb_compare_page_init (ArbComparePage *self)
 {
+  self->active_dimension = -1;
   g_type_ensure (ARB_TYPE_RESPONSE_VIEW);
   gtk_widget_init_template (GTK_WIDGET (self));
 

@@ -75,44 +75,17 @@ keys_then_event (const char *keys)
   g_assert_cmpint (n_events (), ==, before + 1);
 }
 
-static void
-test_keyboard_session (void)
+/* Starts `arbiter --annotator kbd WS`, waits for its window (titled after the file), focuses
+ * it, opens the workspace read-only for the checks and gives the first item a moment to show. */
+static GPid
+launch (const char *gui,
+        const char *ws_path,
+        const char *title)
 {
-  const char *gui = g_getenv ("ARB_GUI");
-  g_autofree char *dir = arb_test_mkdtemp ();
-  g_autofree char *ws_path = g_build_filename (dir, "keys.arbiter", NULL);
-  g_autoptr(GString) data = g_string_new (NULL);
-  g_autofree char *data_path = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) keys = g_ptr_array_new ();  /* the key of each current verdict, in order */
   g_autofree char *wid = NULL;
   GPid pid;
   int status;
-
-  if (gui == NULL || g_find_program_in_path ("xdotool") == NULL)
-    {
-      g_test_skip ("needs ARB_GUI and xdotool");
-      return;
-    }
-
-  /* 40 comparisons. */
-  {
-    g_autoptr(ArbWorkspace) ws = arb_workspace_create (ws_path, &error);
-    g_autoptr(ArbImportResult) r = NULL;
-    ArbPlanOptions plan = { 0 };
-    ArbPlanResult pr;
-
-    g_assert_no_error (error);
-    for (int i = 0; i < 40; i++)
-      g_string_append_printf (data, "{\"prompt\": \"Question %d: which answer is better?\","
-                                    " \"responses\": [{\"system\": \"one\", \"text\": \"First answer %d\"},"
-                                    " {\"system\": \"two\", \"text\": \"Second answer %d\"}]}\n", i, i, i);
-    data_path = arb_test_write_file (dir, "data.jsonl", data->str, data->len, FALSE);
-    r = arb_workspace_import_file (ws, data_path, NULL, NULL, NULL, NULL, &error);
-    g_assert_no_error (error);
-    g_assert_true (arb_workspace_plan (ws, &plan, &pr, NULL, &error));
-    g_assert_cmpint (pr.added, ==, 40);
-  }
 
   {
     const char *argv[] = { gui, "--annotator", "kbd", ws_path, NULL };
@@ -122,7 +95,7 @@ test_keyboard_session (void)
   }
   {
     const char *argv[] = { "timeout", "30", "xdotool", "search", "--sync", "--onlyvisible",
-                           "--name", "keys.arbiter", NULL };
+                           "--name", title, NULL };
     g_autofree char *out = NULL;
 
     g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, NULL, &status,
@@ -138,9 +111,73 @@ test_keyboard_session (void)
   }
   g_assert_cmpint (sqlite3_open_v2 (ws_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
-
-  /* Give the window a moment to show its first item. */
   g_usleep (500 * 1000);
+  return pid;
+}
+
+static void
+kill_gui (GPid pid)
+{
+  int status;
+
+  kill (pid, SIGKILL);
+  waitpid (pid, &status, 0);
+  g_spawn_close_pid (pid);
+  g_assert_true (WIFSIGNALED (status));
+  sqlite3_close (db);
+  db = NULL;
+}
+
+/* Makes a workspace of n two-system comparisons in dir. */
+static char *
+make_workspace (const char *dir,
+                const char *name,
+                int         n,
+                const char *dimensions)
+{
+  g_autofree char *ws_path = g_build_filename (dir, name, NULL);
+  g_autoptr(GString) data = g_string_new (NULL);
+  g_autofree char *data_path = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArbWorkspace) ws = arb_workspace_create (ws_path, &error);
+  g_autoptr(ArbImportResult) r = NULL;
+  ArbPlanOptions plan = { 0 };
+  ArbPlanResult pr;
+
+  g_assert_no_error (error);
+  for (int i = 0; i < n; i++)
+    g_string_append_printf (data, "{\"prompt\": \"Question %d: which answer is better?\","
+                                  " \"responses\": [{\"system\": \"one\", \"text\": \"First answer %d\"},"
+                                  " {\"system\": \"two\", \"text\": \"Second answer %d\"}]}\n", i, i, i);
+  data_path = arb_test_write_file (dir, "data.jsonl", data->str, data->len, FALSE);
+  r = arb_workspace_import_file (ws, data_path, NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (arb_workspace_plan (ws, &plan, &pr, NULL, &error));
+  g_assert_cmpint (pr.added, ==, n);
+  if (dimensions != NULL)
+    g_assert_true (arb_workspace_set_setting (ws, "dimensions", dimensions, &error));
+  g_assert_no_error (error);
+  return g_steal_pointer (&ws_path);
+}
+
+static void
+test_keyboard_session (void)
+{
+  const char *gui = g_getenv ("ARB_GUI");
+  g_autofree char *dir = arb_test_mkdtemp ();
+  g_autofree char *ws_path = NULL;
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();  /* the key of each current verdict, in order */
+  GPid pid;
+
+  if (gui == NULL || g_find_program_in_path ("xdotool") == NULL)
+    {
+      g_test_skip ("needs ARB_GUI and xdotool");
+      return;
+    }
+
+  /* 40 comparisons. */
+  ws_path = make_workspace (dir, "keys.arbiter", 40, NULL);
+  pid = launch (gui, ws_path, "keys.arbiter");
 
   /* Five decisions, one of each key. */
   for (int k = 1; k <= 5; k++)
@@ -184,12 +221,7 @@ test_keyboard_session (void)
     }
 
   /* The 30th is in the file: kill the program at once. */
-  kill (pid, SIGKILL);
-  waitpid (pid, &status, 0);
-  g_spawn_close_pid (pid);
-  g_assert_true (WIFSIGNALED (status));
-  sqlite3_close (db);
-  db = NULL;
+  kill_gui (pid);
 
   /* Every verdict, read after the kill. */
   g_assert_cmpint (sqlite3_open_v2 (ws_path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
@@ -239,11 +271,71 @@ test_keyboard_session (void)
   arb_test_rmdir (dir);
 }
 
+/* Per-dimension ratings by keyboard: D highlights the first dimension, the digits rate it and
+ * move on, after the last one they decide again; Esc leaves the dimensions without rating more. */
+static void
+test_dimensions (void)
+{
+  const char *gui = g_getenv ("ARB_GUI");
+  g_autofree char *dir = arb_test_mkdtemp ();
+  g_autofree char *ws_path = NULL;
+  sqlite3_stmt *stmt = NULL;
+  GPid pid;
+  int n = 0;
+
+  if (gui == NULL || g_find_program_in_path ("xdotool") == NULL)
+    {
+      g_test_skip ("needs ARB_GUI and xdotool");
+      return;
+    }
+  ws_path = make_workspace (dir, "dims.arbiter", 4, "helpful,honest");
+  pid = launch (gui, ws_path, "dims.arbiter");
+  /* helpful: left (1), honest: right (5), then the decision: right better (4). */
+  keys_then_event ("d 1 5 4");
+  /* helpful: tie (3); Esc; then the digit decides: left much better (1). */
+  keys_then_event ("d 3 Escape 1");
+  kill_gui (pid);
+
+  g_assert_cmpint (sqlite3_open_v2 (ws_path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+                                       "SELECT v.preference, v.presented, d.dimension, d.preference"
+                                       " FROM verdicts v JOIN verdict_dimensions d ON d.verdict_id = v.id"
+                                       " ORDER BY v.id, d.dimension", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      gboolean ab = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "ab") == 0;
+      const char *dim = (const char *) sqlite3_column_text (stmt, 2);
+      double overall = sqlite3_column_double (stmt, 0);
+      double dp = sqlite3_column_double (stmt, 3);
+      /* Preferences are toward B in stored order: "right" is B when shown ab. */
+      double right = ab ? 1.0 : 0.0, left = 1.0 - right;
+
+      if (n < 2)
+        {
+          g_assert_cmpfloat (overall, ==, right);
+          g_assert_cmpfloat (dp, ==, g_str_equal (dim, "helpful") ? left : right);
+        }
+      else
+        {
+          g_assert_cmpfloat (overall, ==, left);
+          g_assert_cmpstr (dim, ==, "helpful");
+          g_assert_cmpfloat (dp, ==, 0.5);
+        }
+      n++;
+    }
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (n, ==, 3);
+  sqlite3_close (db);
+  db = NULL;
+  arb_test_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/arbiter/gui/labelling/keyboard-session", test_keyboard_session);
+  g_test_add_func ("/arbiter/gui/labelling/dimensions", test_dimensions);
   return g_test_run ();
 }
