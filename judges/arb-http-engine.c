@@ -526,9 +526,15 @@ arb_http_run (const ArbHttpOptions  *options,
           ArbHttpRequest *r = g_queue_peek_head (&e.ready);
           guint endpoint;
 
+          /* Over the limit with answers still to come: wait for them, since the estimate
+           * of what is in flight is an upper bound. With none in flight: stop. */
           if (options->max_cost > 0 && !e.over_cost &&
               e.stats.cost + e.in_flight_cost + estimated_cost (&e, r) > options->max_cost)
-            e.over_cost = TRUE;
+            {
+              if (e.stats.in_flight > 0)
+                break;
+              e.over_cost = TRUE;
+            }
           if (e.over_cost)
             {
               g_queue_pop_head (&e.ready);

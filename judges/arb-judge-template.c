@@ -308,7 +308,7 @@ last_token (const char        *text,
 {
   int found = -1;
 
-  for (const char *p = strstr (text, "[["); p != NULL; p = strstr (p + 2, "[["))
+  for (const char *p = strstr (text, "[["); p != NULL; p = strstr (p + 1, "[["))
     for (guint i = 0; i < n_tokens; i++)
       if (g_str_has_prefix (p, tokens[i]))
         found = i;
@@ -367,7 +367,7 @@ arb_judge_parse_text (ArbVerdictSyntax  syntax,
       {
         gboolean found = FALSE;
 
-        for (const char *p = strstr (text, "[["); p != NULL; p = strstr (p + 2, "[["))
+        for (const char *p = strstr (text, "[["); p != NULL; p = strstr (p + 1, "[["))
           {
             const char *q = p + 2;
             int n = 0, digits = 0;

@@ -1,7 +1,7 @@
 /* arb-test-server.c: a loopback OpenAI-compatible chat server with scripted answers and faults
  *
  * Usage: arb-test-server [--fault-rate R] [--faults KIND,...] [--stall S] [--retry-after S]
- *                        [--delay MS] [--log FILE]
+ *                        [--delay MS] [--api-key-env VAR] [--log FILE]
  *
  * Listens on 127.0.0.1 on a port the kernel picks and prints "PORT N" on stdout. Serves
  * POST /v1/chat/completions over HTTP/1.1 with keep-alive, one thread per connection. The reply
@@ -53,6 +53,7 @@ static double retry_after = -1;       /* < 0: 0 or 1 s, by the request's hash */
 static int delay_ms = 0;
 static Fault enabled[N_FAULTS];       /* the kinds that may be chosen */
 static guint n_enabled = 0;
+static const char *required_key = NULL; /* when set, requests must carry it as a bearer token */
 static FILE *log_file = NULL;
 static GMutex lock;
 static GHashTable *attempts = NULL;   /* body hash (hex) → number of requests seen */
@@ -217,7 +218,8 @@ static gboolean
 answer (int         fd,
         const char *path,
         const char *body,
-        gsize       body_len)
+        gsize       body_len,
+        gboolean    authorized)
 {
   g_autofree char *hex = NULL;
   g_autofree char *text = NULL;
@@ -231,6 +233,20 @@ answer (int         fd,
     {
       const char *nf = "{\"error\": {\"message\": \"not found\"}}";
       return send_response (fd, 404, "Not Found", NULL, nf, strlen (nf), strlen (nf));
+    }
+
+  if (!authorized)
+    {
+      const char *e = "{\"error\": {\"message\": \"missing or wrong API key\"}}";
+
+      g_mutex_lock (&lock);
+      if (log_file != NULL)
+        {
+          fprintf (log_file, "- 0 unauthorized\n");
+          fflush (log_file);
+        }
+      g_mutex_unlock (&lock);
+      return send_response (fd, 401, "Unauthorized", NULL, e, strlen (e), strlen (e));
     }
 
   h = hash_u64 (body, body_len, &hex);
@@ -324,7 +340,7 @@ serve_connection (gpointer data)
       g_auto(GStrv) lines = NULL;
       g_auto(GStrv) request_line = NULL;
       g_autofree char *body = NULL;
-      gboolean keep;
+      gboolean keep, authorized = required_key == NULL;
 
       /* Read the head. */
       while (buf->len == 0 ||
@@ -348,7 +364,15 @@ serve_connection (gpointer data)
         goto out;
       for (int i = 1; lines[i] != NULL; i++)
         {
-          if (g_ascii_strncasecmp (lines[i], "Content-Length:", 15) == 0)
+          if (required_key != NULL &&
+              g_ascii_strncasecmp (lines[i], "Authorization:", 14) == 0)
+            {
+              g_autofree char *value = g_strstrip (g_strdup (lines[i] + 14));
+
+              authorized = g_str_has_prefix (value, "Bearer ") &&
+                           g_str_equal (value + 7, required_key);
+            }
+          else if (g_ascii_strncasecmp (lines[i], "Content-Length:", 15) == 0)
             content_length = g_ascii_strtoull (lines[i] + 15, NULL, 10);
           else if (g_ascii_strncasecmp (lines[i], "Expect:", 7) == 0 &&
                    strstr (lines[i], "100") != NULL)
@@ -365,7 +389,7 @@ serve_connection (gpointer data)
           g_byte_array_append (buf, (guint8 *) chunk, n);
         }
       body = g_strndup ((char *) buf->data + head_len, content_length);
-      keep = answer (fd, request_line[1], body, content_length);
+      keep = answer (fd, request_line[1], body, content_length, authorized);
       g_byte_array_remove_range (buf, 0, head_len + content_length);
       if (!keep)
         break;
@@ -381,7 +405,9 @@ main (int    argc,
 {
   g_autofree char *log_path = NULL;
   g_autofree char *faults = NULL;
+  g_autofree char *key_env = NULL;
   GOptionEntry entries[] = {
+    { "api-key-env", 0, 0, G_OPTION_ARG_STRING, &key_env, "Answer 401 unless the bearer token is this variable's value", "VAR" },
     { "faults", 0, 0, G_OPTION_ARG_STRING, &faults, "Kinds of fault to inject (default: all): 400,429,500,503,stall,reset,truncated,malformed,noverdict", "LIST" },
     { "retry-after", 0, 0, G_OPTION_ARG_DOUBLE, &retry_after, "Seconds a 429 asks to wait (default: 0 or 1 by request)", "S" },
     { "delay", 0, 0, G_OPTION_ARG_INT, &delay_ms, "Milliseconds before every answer", "MS" },
@@ -406,6 +432,11 @@ main (int    argc,
     {
       fprintf (stderr, "arb-test-server: %s: %s\n", log_path, g_strerror (errno));
       return 1;
+    }
+  if (key_env != NULL && (required_key = g_getenv (key_env)) == NULL)
+    {
+      fprintf (stderr, "arb-test-server: %s is not set\n", key_env);
+      return 2;
     }
   if (faults == NULL)
     for (int i = 0; i < N_FAULTS; i++)
