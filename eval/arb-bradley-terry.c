@@ -455,7 +455,12 @@ objective (const Problem *p,
 
 /* Gradient (and Hessian when @h is not NULL) of the objective. With λ = 0 the anchor is held
  * fixed: its gradient entry is zeroed and its Hessian row and column replaced by the identity,
- * so the Newton step never moves it. Returns ‖∇‖₂ of the free coordinates. */
+ * so the Newton step never moves it. Returns ‖∇‖₂ of the free coordinates.
+ *
+ * σ(ln10·(r_i − r_j)) = e_i / (e_i + e_j) with e_i = 10^(r_i − max r): one exp per system
+ * instead of one per pair (the bootstrap evaluates this thousands of times). When the ratings
+ * span more than 250 orders of magnitude, where e_i would underflow, each pair takes its exp.
+ * @e needs m doubles. */
 static double
 derivatives (const Problem *p,
              const double  *s,
@@ -463,23 +468,36 @@ derivatives (const Problem *p,
              double         ridge,
              const double  *r,
              double        *g,
-             double        *h)
+             double        *h,
+             double        *e)
 {
   guint m = p->m;
-  double inv_total = 1.0 / p->total, norm = 0;
+  double inv_total = 1.0 / p->total, norm = 0, top = -G_MAXDOUBLE, bottom = G_MAXDOUBLE;
+  gboolean per_system;
 
   memset (g, 0, m * sizeof (double));
   if (h)
     memset (h, 0, (gsize) m * m * sizeof (double));
+  for (guint i = 0; i < m; i++)
+    {
+      top = MAX (top, r[i]);
+      bottom = MIN (bottom, r[i]);
+    }
+  per_system = top - bottom < 250;
+  if (per_system)
+    for (guint i = 0; i < m; i++)
+      e[i] = exp (LN10 * (r[i] - top));
   for (guint k = 0; k < p->n_pairs; k++)
     {
       guint i = p->pi[k], j = p->pj[k];
-      double z, sig, gk;
+      double sig, gk;
 
       if (n[k] <= 0)
         continue;
-      z = LN10 * (r[i] - r[j]);
-      sig = 1.0 / (1.0 + exp (-z));
+      if (per_system)
+        sig = e[i] / (e[i] + e[j]);
+      else
+        sig = 1.0 / (1.0 + exp (-LN10 * (r[i] - r[j])));
       gk = LN10 * inv_total * (n[k] * sig - s[k]);
       g[i] += gk;
       g[j] -= gk;
@@ -576,6 +594,7 @@ typedef struct
   double *d;
   double *h;
   double *trial;
+  double *e;
 } Work;
 
 static void
@@ -585,6 +604,7 @@ work_init (Work *w,
   w->g = g_new (double, m);
   w->d = g_new (double, m);
   w->trial = g_new (double, m);
+  w->e = g_new (double, m);
   w->h = g_new (double, (gsize) m * m);
 }
 
@@ -594,6 +614,7 @@ work_clear (Work *w)
   g_free (w->g);
   g_free (w->d);
   g_free (w->trial);
+  g_free (w->e);
   g_free (w->h);
 }
 
@@ -613,7 +634,7 @@ newton (const Problem *p,
         double        *gradient_norm)
 {
   guint m = p->m, it;
-  double gnorm = derivatives (p, s, n, ridge, r, w->g, w->h);
+  double gnorm = derivatives (p, s, n, ridge, r, w->g, w->h, w->e);
 
   for (it = 0; it < max_iterations && !(gnorm < tol); it++)
     {
@@ -640,7 +661,7 @@ newton (const Problem *p,
           t *= 0.5;
         }
       memcpy (r, w->trial, m * sizeof (double));
-      gnorm = derivatives (p, s, n, ridge, r, w->g, w->h);
+      gnorm = derivatives (p, s, n, ridge, r, w->g, w->h, w->e);
     }
   *iterations = it;
   *gradient_norm = gnorm;
@@ -766,8 +787,10 @@ typedef struct
   guint                      n_cells;
   const guint               *cell_pair;
   const guint8              *cell_kind;     /* 0 a won, 1 tie, 2 b won */
-  const double              *cell_cond;     /* count / (counts of this and later cells) */
-  guint64                    total;
+  const ArbMultinomial      *sampler;       /* over the cells, N draws */
+  gboolean                   full_connected;
+  const double              *full_s;        /* the full data's pair scores */
+  const double              *full_n;
   double                    *samples;       /* rounds × n_systems */
   gint                       next_round;
   gint                       failed;
@@ -794,7 +817,7 @@ solve_round (const Shared *sh,
     {
       for (guint it = 0; it < 40; it++)
         {
-          gnorm = derivatives (p, s, n, ridge, r, w->g, NULL);
+          gnorm = derivatives (p, s, n, ridge, r, w->g, NULL, w->e);
           if (gnorm < sh->options->tolerance)
             return TRUE;
           if (!(gnorm < 0.5 * previous))
@@ -822,6 +845,7 @@ bootstrap_worker (gpointer data)
   g_autofree double *r = g_new (double, m);
   g_autofree guint *cwork = g_new (guint, CONNECT_WORK (m, p->n_pairs));
   g_autofree gboolean *present = g_new (gboolean, m);
+  g_autofree guint64 *counts = g_new (guint64, sh->n_cells + 1);
   Work w;
 
   work_init (&w, m);
@@ -829,7 +853,6 @@ bootstrap_worker (gpointer data)
     {
       guint round = (guint) g_atomic_int_add (&sh->next_round, 1);
       ArbRandom rng;
-      guint64 left = sh->total;
       gboolean connected;
       double ridge;
       double *out;
@@ -842,30 +865,40 @@ bootstrap_worker (gpointer data)
           break;
         }
 
-      /* Multinomial resampling of the N battles over the cells, by conditional binomials. */
+      /* Multinomial resampling of the N battles over the cells. */
       arb_random_init (&rng, sh->bootstrap->seed, round);
+      arb_multinomial_draw (sh->sampler, &rng, counts);
       memset (s, 0, p->n_pairs * sizeof (double));
       memset (n, 0, p->n_pairs * sizeof (double));
-      for (guint c = 0; c < sh->n_cells && left > 0; c++)
+      for (guint c = 0; c < sh->n_cells; c++)
         {
-          guint64 k = arb_random_binomial (&rng, left, sh->cell_cond[c]);
+          double k = (double) counts[c];
           guint pair = sh->cell_pair[c];
 
-          left -= k;
-          n[pair] += (double) k;
+          n[pair] += k;
           if (sh->cell_kind[c] == 0)
-            s[pair] += (double) k;
+            s[pair] += k;
           else if (sh->cell_kind[c] == 1)
-            s[pair] += 0.5 * (double) k;
+            s[pair] += 0.5 * k;
         }
 
+      /* A round that kept every edge of the full data's strongly connected graph (both
+       * directions of every pair that had them) is connected too: no search needed. */
+      connected = sh->full_connected;
+      for (guint k = 0; k < p->n_pairs && connected; k++)
+        if ((sh->full_s[k] > 0 && !(s[k] > 0)) ||
+            (sh->full_n[k] - sh->full_s[k] > 0 && !(n[k] - s[k] > 0)))
+          connected = FALSE;
       memset (present, 0, m * sizeof (gboolean));
       for (guint k = 0; k < p->n_pairs; k++)
         if (n[k] > 0)
           present[p->pi[k]] = present[p->pj[k]] = TRUE;
-      connected = strongly_connected (p, s, n, cwork);
-      for (guint i = 0; i < m; i++)
-        connected = connected && present[i];
+      if (!connected)
+        {
+          connected = strongly_connected (p, s, n, cwork);
+          for (guint i = 0; i < m; i++)
+            connected = connected && present[i];
+        }
       ridge = choose_ridge (sh->options, connected);
 
       out = sh->samples + (gsize) round * p->n_systems;
@@ -976,7 +1009,8 @@ arb_bradley_terry_bootstrap (const ArbBattleTable      *table,
   g_autoptr(GPtrArray) threads = NULL;
   Work w;
   guint n_threads, iterations, n_cells = 0;
-  double gnorm, suffix = 0;
+  g_autoptr(ArbMultinomial) sampler = NULL;
+  double gnorm;
   gboolean ok;
 
   g_return_val_if_fail (table != NULL, FALSE);
@@ -1018,7 +1052,7 @@ arb_bradley_terry_bootstrap (const ArbBattleTable      *table,
                &iterations, &gnorm);
   if (ok)
     {
-      derivatives (&p, s, n, sh.ridge, r0, w.g, w.h);
+      derivatives (&p, s, n, sh.ridge, r0, w.g, w.h, w.e);
       ok = cholesky (w.h, p.m);
     }
   chol = g_steal_pointer (&w.h);
@@ -1031,7 +1065,7 @@ arb_bradley_terry_bootstrap (const ArbBattleTable      *table,
       return FALSE;
     }
 
-  /* Cells in pair order; each draws Binomial(left, its count / the count of it and all later). */
+  /* The cells that have battles, in pair order; a round draws N battles over them. */
   cell_pair = g_new (guint, 3 * (gsize) p.n_pairs);
   cell_kind = g_new (guint8, 3 * (gsize) p.n_pairs);
   cond = g_new (double, 3 * (gsize) p.n_pairs);
@@ -1048,11 +1082,7 @@ arb_bradley_terry_bootstrap (const ArbBattleTable      *table,
             n_cells++;
           }
     }
-  for (guint c = n_cells; c-- > 0;)
-    {
-      suffix += cond[c];
-      cond[c] = cond[c] / suffix;
-    }
+  sampler = arb_multinomial_new (table->total, cond, n_cells);
 
   if (samples == NULL)
     samples = own_samples = g_new (double, (gsize) bootstrap->rounds * p.n_systems);
@@ -1064,8 +1094,10 @@ arb_bradley_terry_bootstrap (const ArbBattleTable      *table,
   sh.n_cells = n_cells;
   sh.cell_pair = cell_pair;
   sh.cell_kind = cell_kind;
-  sh.cell_cond = cond;
-  sh.total = table->total;
+  sh.sampler = sampler;
+  sh.full_connected = strongly_connected (&p, s, n, cwork);
+  sh.full_s = s;
+  sh.full_n = n;
   sh.samples = samples;
 
   n_threads = bootstrap->n_threads ? bootstrap->n_threads : g_get_num_processors ();

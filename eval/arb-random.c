@@ -37,18 +37,31 @@ arb_random_init (ArbRandom *rng,
   rng->state = mix64 (mix64 (seed + GOLDEN_GAMMA) ^ (stream * GOLDEN_GAMMA + 0x632be59bd9b4e019));
 }
 
-guint64
-arb_random_next (ArbRandom *rng)
+/* The inner loops call these inline; the public functions below are the same. */
+static inline guint64
+next64 (ArbRandom *rng)
 {
   rng->state += GOLDEN_GAMMA;
   return mix64 (rng->state);
+}
+
+static inline double
+next_double (ArbRandom *rng)
+{
+  return (next64 (rng) >> 11) * 0x1.0p-53;
+}
+
+guint64
+arb_random_next (ArbRandom *rng)
+{
+  return next64 (rng);
 }
 
 /* A double in [0, 1) with 53 random bits. */
 double
 arb_random_double (ArbRandom *rng)
 {
-  return (arb_random_next (rng) >> 11) * 0x1.0p-53;
+  return next_double (rng);
 }
 
 /* An integer in [0, bound) without modulo bias (Lemire, "Fast random integer generation in an
@@ -62,14 +75,14 @@ arb_random_below (ArbRandom *rng,
 
   g_return_val_if_fail (bound > 0, 0);
 
-  m = (unsigned __int128) arb_random_next (rng) * bound;
+  m = (unsigned __int128) next64 (rng) * bound;
   l = (guint64) m;
   if (l < bound)
     {
       guint64 t = -bound % bound;
       while (l < t)
         {
-          m = (unsigned __int128) arb_random_next (rng) * bound;
+          m = (unsigned __int128) next64 (rng) * bound;
           l = (guint64) m;
         }
     }
@@ -105,7 +118,7 @@ binomial_inversion (ArbRandom *rng,
   double s = p / q;
   double a = (n + 1) * s;
   double r = exp (n * log1p (-p));
-  double u = arb_random_double (rng);
+  double u = next_double (rng);
   guint64 x = 0;
 
   while (u > r)
@@ -141,8 +154,8 @@ binomial_btrs (ArbRandom *rng,
 
   for (;;)
     {
-      double u = arb_random_double (rng) - 0.5;
-      double v = arb_random_double (rng);
+      double u = next_double (rng) - 0.5;
+      double v = next_double (rng);
       double us = 0.5 - fabs (u);
       double k;
 
@@ -226,5 +239,227 @@ arb_random_multinomial (ArbRandom     *rng,
       else
         counts[i] = arb_random_binomial (rng, left, w / suffix[i]);
       left -= counts[i];
+    }
+}
+
+/* ---- many draws of one multinomial ------------------------------------------------------- */
+
+/* Below this many draws the sampler simply uses conditional binomials. */
+#define POISSON_MIN_N 1000
+
+typedef struct
+{
+  double mu;         /* λ·p_i */
+  double exp_neg;    /* e^−μ, for inversion (μ < 10) */
+  double b;          /* PTRS constants (μ ≥ 10) */
+  double a;
+  double vr;
+  double log_alpha;  /* ln(1 / α) = ln(invalpha) */
+  double log_mu;
+} PoissonCell;
+
+struct _ArbMultinomial
+{
+  guint64      n;
+  gsize        n_cells;
+  double      *weights;   /* for the conditional-binomial path */
+  PoissonCell *cells;     /* NULL: conditional binomials */
+  double      *alias_p;   /* Walker's alias table over the cells, for the remainder */
+  guint32     *alias;
+};
+
+/**
+ * arb_multinomial_new:
+ * @n: draws per sample
+ * @weights: (array length=n_cells): non-negative cell weights
+ * @n_cells: cells
+ *
+ * Returns: (transfer full): a sampler of Multinomial(@n, @weights / Σ @weights)
+ */
+ArbMultinomial *
+arb_multinomial_new (guint64       n,
+                     const double *weights,
+                     gsize         n_cells)
+{
+  ArbMultinomial *m = g_new0 (ArbMultinomial, 1);
+  double total = 0, lambda;
+  g_autofree guint32 *small = NULL, *large = NULL;
+  g_autofree double *scaled = NULL;
+  gsize ns = 0, nl = 0;
+
+  g_return_val_if_fail (weights != NULL || n_cells == 0, m);
+
+  m->n = n;
+  m->n_cells = n_cells;
+  m->weights = g_new (double, n_cells + 1);
+  for (gsize i = 0; i < n_cells; i++)
+    {
+      m->weights[i] = weights[i] > 0 ? weights[i] : 0;
+      total += m->weights[i];
+    }
+  if (n < POISSON_MIN_N || !(total > 0) || n_cells >= G_MAXUINT32)
+    return m;
+
+  /* λ three standard deviations below n: the Poisson total exceeds n (and the draw is redone)
+   * with probability about 0.13 %, and about 3√n draws are left for the alias table. */
+  lambda = n - 3 * sqrt ((double) n);
+  m->cells = g_new (PoissonCell, n_cells);
+  for (gsize i = 0; i < n_cells; i++)
+    {
+      PoissonCell *c = &m->cells[i];
+      double mu = lambda * m->weights[i] / total;
+
+      *c = (PoissonCell) { .mu = mu, .exp_neg = exp (-mu) };
+      if (mu >= 10)
+        {
+          double smu = sqrt (mu);
+
+          c->b = 0.931 + 2.53 * smu;
+          c->a = -0.059 + 0.02483 * c->b;
+          c->vr = 0.9277 - 3.6224 / (c->b - 2);
+          c->log_alpha = log (1.1239 + 1.1328 / (c->b - 3.4));
+          c->log_mu = log (mu);
+        }
+    }
+
+  /* Vose's alias method (Vose, IEEE TSE 17, 1991). */
+  m->alias_p = g_new (double, n_cells);
+  m->alias = g_new (guint32, n_cells);
+  scaled = g_new (double, n_cells);
+  small = g_new (guint32, n_cells);
+  large = g_new (guint32, n_cells);
+  for (gsize i = 0; i < n_cells; i++)
+    {
+      scaled[i] = m->weights[i] * n_cells / total;
+      if (scaled[i] < 1)
+        small[ns++] = i;
+      else
+        large[nl++] = i;
+    }
+  while (ns > 0 && nl > 0)
+    {
+      guint32 s = small[--ns], l = large[--nl];
+
+      m->alias_p[s] = scaled[s];
+      m->alias[s] = l;
+      scaled[l] = (scaled[l] + scaled[s]) - 1;
+      if (scaled[l] < 1)
+        small[ns++] = l;
+      else
+        large[nl++] = l;
+    }
+  while (nl > 0)
+    {
+      guint32 l = large[--nl];
+      m->alias_p[l] = 1;
+      m->alias[l] = l;
+    }
+  while (ns > 0)
+    {
+      guint32 s = small[--ns];  /* only by rounding */
+      m->alias_p[s] = 1;
+      m->alias[s] = s;
+    }
+  return m;
+}
+
+void
+arb_multinomial_free (ArbMultinomial *sampler)
+{
+  if (sampler == NULL)
+    return;
+  g_free (sampler->weights);
+  g_free (sampler->cells);
+  g_free (sampler->alias_p);
+  g_free (sampler->alias);
+  g_free (sampler);
+}
+
+/* PTRS, transformed rejection for Poisson variates (Hörmann, "The transformed rejection method
+ * for generating Poisson random variables", Insurance: Math. & Econ. 12, 1993), with its
+ * constants precomputed per cell; inversion below μ = 10. */
+static inline guint64
+poisson_cell (const PoissonCell *c,
+              ArbRandom         *rng)
+{
+  if (c->mu < 10)
+    {
+      double prod = next_double (rng);
+      guint64 k = 0;
+
+      if (c->mu <= 0)
+        return 0;
+      /* Multiplying uniforms until the product drops below e^−μ (Knuth's algorithm). */
+      while (prod > c->exp_neg)
+        {
+          prod *= next_double (rng);
+          k++;
+        }
+      return k;
+    }
+  for (;;)
+    {
+      double u = next_double (rng) - 0.5;
+      double v = next_double (rng);
+      double us = 0.5 - fabs (u);
+      double k;
+
+      if (us <= 0)
+        continue;
+      k = floor ((2 * c->a / us + c->b) * u + c->mu + 0.43);
+      if (us >= 0.07 && v <= c->vr)
+        return (guint64) k;
+      if (k < 0 || (us < 0.013 && v > us))
+        continue;
+      if (log (v) + c->log_alpha - log (c->a / (us * us) + c->b) <=
+          -c->mu + k * c->log_mu - log_factorial (k))
+        return (guint64) k;
+    }
+}
+
+/**
+ * arb_multinomial_draw:
+ * @sampler: a sampler
+ * @rng: the stream
+ * @counts: (out caller-allocates): one count per cell, summing to n
+ *
+ * An exact multinomial draw by Poissonisation: independent X_i ~ Poisson(λ·p_i) with λ < n are,
+ * given their total T, Multinomial(T, p); when T ≤ n the other n − T draws are added one by one
+ * from the alias table, which makes the sum Multinomial(n, p) exactly; when T > n the Poisson
+ * draw is redone. For n below 1 000 it uses conditional binomials.
+ */
+void
+arb_multinomial_draw (const ArbMultinomial *sampler,
+                      ArbRandom            *rng,
+                      guint64              *counts)
+{
+  guint64 total;
+
+  g_return_if_fail (sampler != NULL && rng != NULL);
+  g_return_if_fail (counts != NULL || sampler->n_cells == 0);
+
+  if (sampler->cells == NULL)
+    {
+      arb_random_multinomial (rng, sampler->n, sampler->weights, sampler->n_cells, counts);
+      return;
+    }
+  do
+    {
+      total = 0;
+      for (gsize i = 0; i < sampler->n_cells; i++)
+        {
+          counts[i] = poisson_cell (&sampler->cells[i], rng);
+          total += counts[i];
+        }
+    }
+  while (total > sampler->n);
+  for (guint64 left = sampler->n - total; left > 0; left--)
+    {
+      guint64 i = arb_random_below (rng, sampler->n_cells);
+
+      if (next_double (rng) < sampler->alias_p[i])
+        counts[i]++;
+      else
+        counts[sampler->alias[i]]++;
     }
 }

@@ -33,4 +33,17 @@ void    arb_random_multinomial  (ArbRandom     *rng,
                                  gsize          n_cells,
                                  guint64       *counts);
 
+/* A sampler for many draws of one multinomial, as a bootstrap needs: the per-cell set-up is done
+ * once, and a draw costs about one Poisson variate per cell (see arb_multinomial_draw()). */
+typedef struct _ArbMultinomial ArbMultinomial;
+
+ArbMultinomial *arb_multinomial_new   (guint64               n,
+                                       const double         *weights,
+                                       gsize                 n_cells);
+void            arb_multinomial_free  (ArbMultinomial       *sampler);
+void            arb_multinomial_draw  (const ArbMultinomial *sampler,
+                                       ArbRandom            *rng,
+                                       guint64              *counts);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArbMultinomial, arb_multinomial_free)
+
 G_END_DECLS
