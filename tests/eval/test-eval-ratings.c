@@ -330,6 +330,79 @@ test_random (void)
     g_assert_cmpuint (arb_random_below (&a, 3), <, 3);
 }
 
+/* The Poissonised sampler against the multinomial's moments: E = n·p_i, Var = n·p_i(1 − p_i),
+ * and every draw sums to n exactly. Both paths: n ≥ 1 000 (Poisson + alias) and n < 1 000. */
+static void
+check_sampler (guint64 n)
+{
+  const double w[] = { 5, 0, 1, 20, 0.2, 73.8 };
+  const guint draws = 4000;
+  g_autoptr(ArbMultinomial) sampler = arb_multinomial_new (n, w, G_N_ELEMENTS (w));
+  double mean[6] = { 0 }, sq[6] = { 0 };
+  guint64 counts[6];
+  ArbRandom rng;
+
+  arb_random_init (&rng, 99, n);
+  for (guint d = 0; d < draws; d++)
+    {
+      guint64 total = 0;
+
+      arb_multinomial_draw (sampler, &rng, counts);
+      for (guint i = 0; i < 6; i++)
+        {
+          total += counts[i];
+          mean[i] += counts[i];
+          sq[i] += (double) counts[i] * counts[i];
+        }
+      g_assert_cmpuint (total, ==, n);
+      g_assert_cmpuint (counts[1], ==, 0);
+    }
+  for (guint i = 0; i < 6; i++)
+    {
+      double p = w[i] / 100, m = mean[i] / draws, var = sq[i] / draws - m * m;
+      double expected_var = n * p * (1 - p);
+
+      /* The mean of 4 000 draws is within 5 standard errors; the variance within 15 %. */
+      g_assert_cmpfloat (fabs (m - n * p), <=, 5 * sqrt (expected_var / draws) + 1e-9);
+      if (expected_var > 0)
+        g_assert_cmpfloat (fabs (var / expected_var - 1), <, 0.15);
+    }
+}
+
+static void
+test_multinomial_sampler (void)
+{
+  check_sampler (100000);
+  check_sampler (500);
+}
+
+/* Two systems, no ties, N = 10 000 battles at p = 0.7: the bootstrap spread of the rating
+ * difference 400·log10(p̂/(1 − p̂)) is, by the delta method, 400/ln 10 / √(N·p(1 − p)) = 3.79. */
+static void
+test_bt_bootstrap_spread (void)
+{
+  const guint rounds = 1000;
+  g_autoptr(ArbBattleTable) table = arb_battle_table_new (2);
+  g_autofree double *samples = g_new (double, rounds * 2);
+  ArbBootstrapOptions boot;
+  double lo[2], hi[2], mean = 0, var = 0, expected = 400 / G_LN10 / sqrt (10000 * 0.7 * 0.3);
+
+  arb_battle_table_add (table, 0, 1, ARB_OUTCOME_B, 7000);
+  arb_battle_table_add (table, 0, 1, ARB_OUTCOME_A, 3000);
+  arb_bootstrap_options_init (&boot);
+  boot.rounds = rounds;
+  g_assert_true (arb_bradley_terry_bootstrap (table, NULL, &boot, lo, hi, samples, NULL));
+  for (guint b = 0; b < rounds; b++)
+    mean += samples[2 * b + 1] / rounds;
+  for (guint b = 0; b < rounds; b++)
+    var += (samples[2 * b + 1] - mean) * (samples[2 * b + 1] - mean) / (rounds - 1);
+  g_test_message ("bootstrap sd %.3f, delta method %.3f", sqrt (var), expected);
+  g_assert_cmpfloat (fabs (sqrt (var) / expected - 1), <, 0.1);
+  g_assert_cmpfloat (fabs (mean - (1000 + 400 * log10 (7.0 / 3))), <, 1);
+  /* The 95 % interval is about ±1.96 sd. */
+  g_assert_cmpfloat (fabs ((hi[1] - lo[1]) / (2 * 1.96 * expected) - 1), <, 0.15);
+}
+
 static void
 test_quantile (void)
 {
@@ -357,6 +430,8 @@ main (int   argc,
   g_test_add_func ("/arbiter/eval/ratings/elo", test_elo);
   g_test_add_func ("/arbiter/eval/ratings/random", test_random);
   g_test_add_func ("/arbiter/eval/ratings/quantile", test_quantile);
+  g_test_add_func ("/arbiter/eval/ratings/multinomial-sampler", test_multinomial_sampler);
+  g_test_add_func ("/arbiter/eval/ratings/bt-bootstrap-spread", test_bt_bootstrap_spread);
 
   return g_test_run ();
 }
