@@ -91,6 +91,75 @@ arb_avg_length (const gint64 *lengths,
   return (gint64) (sum / n);
 }
 
+typedef struct
+{
+  double delta;
+  double x;
+  gsize  index;
+} LengthRow;
+
+static int
+compare_rows (gconstpointer a,
+              gconstpointer b)
+{
+  const LengthRow *x = a, *y = b;
+
+  if (x->delta != y->delta)
+    return x->delta < y->delta ? -1 : 1;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/**
+ * arb_win_rate_by_length:
+ * @preferences: (array length=n): x_i, the system over the baseline; NaN missing (dropped)
+ * @lengths: (array length=n): code-point length of the system's output on row i
+ * @baseline_lengths: (array length=n): the baseline's on row i
+ * @n: rows
+ * @n_bins: how many bins
+ * @bins: (out caller-allocates) (array length=n_bins): the bins, by increasing length difference
+ *
+ * Win rate against length difference: the rows with a preference sorted by Δ = length −
+ * baseline length (ties in Δ by row order) and cut into @n_bins bins of sizes differing by at
+ * most one; each bin gives its mean Δ, 100·mean(x) and n.
+ *
+ * Returns: the number of bins written, min(@n_bins, rows with a preference).
+ */
+guint
+arb_win_rate_by_length (const double *preferences,
+                        const gint64 *lengths,
+                        const gint64 *baseline_lengths,
+                        gsize         n,
+                        guint         n_bins,
+                        ArbLengthBin *bins)
+{
+  g_autofree LengthRow *rows = NULL;
+  gsize m = 0;
+  guint k;
+
+  g_return_val_if_fail (n == 0 || (preferences && lengths && baseline_lengths), 0);
+  g_return_val_if_fail (n_bins == 0 || bins != NULL, 0);
+
+  rows = g_new (LengthRow, n + 1);
+  for (gsize i = 0; i < n; i++)
+    if (!isnan (preferences[i]))
+      rows[m++] = (LengthRow) { (double) (lengths[i] - baseline_lengths[i]), preferences[i], i };
+  qsort (rows, m, sizeof (LengthRow), compare_rows);
+  k = (guint) MIN ((gsize) n_bins, m);
+  for (guint b = 0; b < k; b++)
+    {
+      gsize from = b * m / k, to = (b + 1) * m / k;
+      double sd = 0, sx = 0;
+
+      for (gsize i = from; i < to; i++)
+        {
+          sd += rows[i].delta;
+          sx += rows[i].x;
+        }
+      bins[b] = (ArbLengthBin) { sd / (to - from), 100 * sx / (to - from), (guint) (to - from) };
+    }
+  return k;
+}
+
 /**
  * arb_verdict_outcome:
  * @verdict: a verdict with a preference (not NaN)

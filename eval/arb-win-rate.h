@@ -26,6 +26,21 @@ gboolean arb_win_rate                 (const double   *preferences,
 gint64   arb_avg_length               (const gint64   *lengths,
                                        gsize           n);
 
+/* One point of "win rate against length difference". */
+typedef struct
+{
+  double length_difference;  /* mean of system − baseline length in the bin */
+  double win_rate;           /* 100 · mean(x) in the bin */
+  guint  n;
+} ArbLengthBin;
+
+guint    arb_win_rate_by_length       (const double   *preferences,
+                                       const gint64   *lengths,
+                                       const gint64   *baseline_lengths,
+                                       gsize           n,
+                                       guint           n_bins,
+                                       ArbLengthBin   *bins);
+
 /* The outcome of one battle between systems a and b. */
 typedef enum
 {

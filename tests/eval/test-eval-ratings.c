@@ -43,6 +43,28 @@ test_win_rate (void)
 }
 
 static void
+test_win_rate_by_length (void)
+{
+  /* Δ = 30, −10, 20, NaN row, 0, 40 → sorted −10 (x 0), 0 (½), 20 (1), 30 (1), 40 (1).
+   * Two bins of 2 and 3: mean Δ −5 with 25 %, mean Δ 30 with 100 %. */
+  const double x[] = { 1, 0, 1, NA, 0.5, 1 };
+  const gint64 len[] = { 130, 90, 120, 100, 100, 140 };
+  const gint64 base[] = { 100, 100, 100, 100, 100, 100 };
+  ArbLengthBin bins[3];
+
+  g_assert_cmpuint (arb_win_rate_by_length (x, len, base, 6, 2, bins), ==, 2);
+  g_assert_cmpuint (bins[0].n, ==, 2);
+  g_assert_cmpfloat_with_epsilon (bins[0].length_difference, -5, 1e-12);
+  g_assert_cmpfloat_with_epsilon (bins[0].win_rate, 25, 1e-12);
+  g_assert_cmpuint (bins[1].n, ==, 3);
+  g_assert_cmpfloat_with_epsilon (bins[1].length_difference, 30, 1e-12);
+  g_assert_cmpfloat_with_epsilon (bins[1].win_rate, 100, 1e-12);
+  /* More bins than rows: one row each. */
+  g_assert_cmpuint (arb_win_rate_by_length (x, len, base, 3, 3, bins), ==, 3);
+  g_assert_cmpfloat_with_epsilon (bins[0].length_difference, -10, 1e-12);
+}
+
+static void
 test_both_orders (void)
 {
   /* Canonical verdicts on one comparison (a = 3, b = 5) in both orders. */
@@ -422,6 +444,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/arbiter/eval/ratings/win-rate", test_win_rate);
+  g_test_add_func ("/arbiter/eval/ratings/win-rate-by-length", test_win_rate_by_length);
   g_test_add_func ("/arbiter/eval/ratings/both-orders", test_both_orders);
   g_test_add_func ("/arbiter/eval/ratings/bt-two-systems", test_bt_two_systems);
   g_test_add_func ("/arbiter/eval/ratings/bt-unbeaten", test_bt_unbeaten);
