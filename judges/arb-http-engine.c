@@ -62,6 +62,8 @@ typedef struct
   const ArbHttpEndpoint *spec;
   struct curl_slist     *headers;
   guint                  in_flight;
+  guint                  failures;     /* attempts in a row that did not answer */
+  gint64                 resting_until;
   Bucket                 requests;
   Bucket                 tokens;
 } Endpoint;
@@ -178,8 +180,10 @@ on_progress (void       *user_data,
   return g_cancellable_is_cancelled (e->cancellable) ? 1 : 0;
 }
 
-/* The endpoint with room for @r, the least loaded first; else G_MAXUINT and *wake_at says when
- * a bucket will have room. */
+/* The endpoint with room for @r, the least loaded first, and for a retry another than the one
+ * that failed it when there is a choice; else G_MAXUINT and *wake_at says when one will have
+ * room. Of several endpoints, one that failed three times in a row rests (a dead one would
+ * otherwise draw every request, being never busy). */
 static guint
 pick_endpoint (Engine         *e,
                ArbHttpRequest *r,
@@ -187,7 +191,7 @@ pick_endpoint (Engine         *e,
                gint64         *wake_at)
 {
   guint best = G_MAXUINT;
-  double best_load = 2;
+  double best_load = 3;
 
   for (guint i = 0; i < e->options->n_endpoints; i++)
     {
@@ -197,6 +201,11 @@ pick_endpoint (Engine         *e,
 
       if (ep->in_flight >= ep->spec->concurrency)
         continue;
+      if (ep->resting_until > now)
+        {
+          *wake_at = MIN (*wake_at, ep->resting_until);
+          continue;
+        }
       wait = MAX (bucket_wait (&ep->requests, 1), bucket_wait (&ep->tokens, request_tokens (r)));
       if (wait > 0)
         {
@@ -204,6 +213,8 @@ pick_endpoint (Engine         *e,
           continue;
         }
       load = (double) ep->in_flight / ep->spec->concurrency;
+      if (r->attempts > 0 && i == r->endpoint && e->options->n_endpoints > 1)
+        load += 1;
       if (load < best_load)
         {
           best_load = load;
@@ -354,6 +365,7 @@ finish (Engine          *e,
           gint64 used_in = r->input_tokens >= 0 ? r->input_tokens : r->estimated_input;
           gint64 used_out = r->output_tokens >= 0 ? r->output_tokens : r->max_output;
 
+          ep->failures = 0;
           r->response = g_strndup (r->buffer->str, r->buffer->len);
           g_string_free (g_steal_pointer (&r->buffer), TRUE);
           g_clear_pointer (&r->error, g_free);
@@ -396,6 +408,18 @@ finish (Engine          *e,
     }
   /* The failed attempt used no tokens to speak of. */
   ep->tokens.level = MIN (ep->tokens.capacity, ep->tokens.level + request_tokens (r));
+  /* With one endpoint there is nowhere else to go: the requests' own backoff is enough. */
+  if (retry && e->options->n_endpoints > 1)
+    {
+      ep->failures++;
+      if (ep->failures >= 3)
+        ep->resting_until = g_get_monotonic_time () +
+                            (gint64) (MIN (e->options->backoff_max,
+                                           e->options->backoff_base *
+                                           pow (2, MIN (ep->failures - 3, 6))) * G_USEC_PER_SEC);
+    }
+  else
+    ep->failures = 0;
 
   g_free (r->error);
   r->error = g_steal_pointer (&why);
