@@ -708,7 +708,13 @@ arb_paired_bootstrap (const double              *x,
   out->difference = sum / m;
   out->n = (guint) m;
   out->p_value = (double) not_better / options->rounds;
-  out->ci_low = arb_quantile (rounds, options->rounds, (1 - options->ci) / 2);
-  out->ci_high = arb_quantile (rounds, options->rounds, (1 + options->ci) / 2);
+  {
+    const double qs[2] = { (1 - options->ci) / 2, (1 + options->ci) / 2 };
+    double bounds[2];
+
+    arb_quantiles (rounds, options->rounds, qs, 2, bounds);
+    out->ci_low = bounds[0];
+    out->ci_high = bounds[1];
+  }
   return TRUE;
 }

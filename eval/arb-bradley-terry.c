@@ -20,8 +20,13 @@ struct _ArbBattleTable
 {
   guint       n_systems;
   guint64     total;
-  GHashTable *index;  /* guint64 key (a << 32 | b), a < b → pair index + 1 */
-  GArray     *pairs;  /* Pair */
+  /* Open addressing with linear probing: key (a << 32 | b) + 1 with a < b (0 = empty), and the
+   * pair's index. A million battles are a million lookups; GHashTable's boxed 64-bit keys cost
+   * a call and a pointer chase each. */
+  guint64    *keys;
+  guint32    *slots;
+  gsize       capacity;  /* a power of two */
+  GArray     *pairs;     /* Pair */
 };
 
 typedef struct
@@ -30,6 +35,46 @@ typedef struct
   guint   b;
   guint64 counts[3];  /* a won, tie, b won */
 } Pair;
+
+static inline gsize
+probe_start (guint64 key,
+             gsize   capacity)
+{
+  key ^= key >> 33;
+  key *= G_GUINT64_CONSTANT (0xff51afd7ed558ccd);
+  key ^= key >> 33;
+  return (gsize) key & (capacity - 1);
+}
+
+/* The pair index of (a, b), a < b, or -1. */
+static gint64
+table_find (const ArbBattleTable *table,
+            guint                 a,
+            guint                 b)
+{
+  guint64 key = ((guint64) a << 32 | b) + 1;
+
+  for (gsize i = probe_start (key, table->capacity);; i = (i + 1) & (table->capacity - 1))
+    {
+      if (table->keys[i] == key)
+        return table->slots[i];
+      if (table->keys[i] == 0)
+        return -1;
+    }
+}
+
+static void
+table_insert (ArbBattleTable *table,
+              guint64         key,
+              guint32         slot)
+{
+  gsize i = probe_start (key, table->capacity);
+
+  while (table->keys[i] != 0)
+    i = (i + 1) & (table->capacity - 1);
+  table->keys[i] = key;
+  table->slots[i] = slot;
+}
 
 /**
  * arb_battle_table_new:
@@ -43,7 +88,9 @@ arb_battle_table_new (guint n_systems)
   ArbBattleTable *table = g_new0 (ArbBattleTable, 1);
 
   table->n_systems = n_systems;
-  table->index = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  table->capacity = 64;
+  table->keys = g_new0 (guint64, table->capacity);
+  table->slots = g_new (guint32, table->capacity);
   table->pairs = g_array_new (FALSE, FALSE, sizeof (Pair));
   return table;
 }
@@ -53,7 +100,8 @@ arb_battle_table_free (ArbBattleTable *table)
 {
   if (table == NULL)
     return;
-  g_hash_table_unref (table->index);
+  g_free (table->keys);
+  g_free (table->slots);
   g_array_unref (table->pairs);
   g_free (table);
 }
@@ -75,10 +123,8 @@ arb_battle_table_add (ArbBattleTable *table,
                       ArbOutcome      outcome,
                       guint64         count)
 {
-  guint64 key;
-  gpointer value;
+  gint64 found;
   Pair *pair;
-  guint slot;
 
   g_return_val_if_fail (table != NULL, FALSE);
   g_return_val_if_fail (outcome <= ARB_OUTCOME_B, FALSE);
@@ -94,20 +140,32 @@ arb_battle_table_add (ArbBattleTable *table,
       b = t;
       outcome = ARB_OUTCOME_B - outcome;
     }
-  key = (guint64) a << 32 | b;
-  value = g_hash_table_lookup (table->index, &key);
-  if (value == NULL)
+  found = table_find (table, a, b);
+  if (found < 0)
     {
       Pair fresh = { a, b, { 0, 0, 0 } };
-      guint64 *k = g_new (guint64, 1);
 
-      *k = key;
+      /* Grow at half full, rehashing every key. */
+      if (2 * (table->pairs->len + 1) > table->capacity)
+        {
+          guint64 *old_keys = table->keys;
+          guint32 *old_slots = table->slots;
+          gsize old_capacity = table->capacity;
+
+          table->capacity *= 2;
+          table->keys = g_new0 (guint64, table->capacity);
+          table->slots = g_new (guint32, table->capacity);
+          for (gsize i = 0; i < old_capacity; i++)
+            if (old_keys[i] != 0)
+              table_insert (table, old_keys[i], old_slots[i]);
+          g_free (old_keys);
+          g_free (old_slots);
+        }
+      found = table->pairs->len;
       g_array_append_val (table->pairs, fresh);
-      value = GUINT_TO_POINTER (table->pairs->len);
-      g_hash_table_insert (table->index, k, value);
+      table_insert (table, ((guint64) a << 32 | b) + 1, (guint32) found);
     }
-  slot = GPOINTER_TO_UINT (value) - 1;
-  pair = &g_array_index (table->pairs, Pair, slot);
+  pair = &g_array_index (table->pairs, Pair, found);
   pair->counts[outcome] += count;
   table->total += count;
   return TRUE;
@@ -161,8 +219,7 @@ arb_battle_table_get_count (const ArbBattleTable *table,
                             guint                 b,
                             ArbOutcome            outcome)
 {
-  guint64 key;
-  gpointer value;
+  gint64 found;
 
   g_return_val_if_fail (table != NULL, 0);
   g_return_val_if_fail (outcome <= ARB_OUTCOME_B, 0);
@@ -176,11 +233,10 @@ arb_battle_table_get_count (const ArbBattleTable *table,
       b = t;
       outcome = ARB_OUTCOME_B - outcome;
     }
-  key = (guint64) a << 32 | b;
-  value = g_hash_table_lookup (table->index, &key);
-  if (value == NULL)
+  found = table_find (table, a, b);
+  if (found < 0)
     return 0;
-  return g_array_index (table->pairs, Pair, GPOINTER_TO_UINT (value) - 1).counts[outcome];
+  return g_array_index (table->pairs, Pair, found).counts[outcome];
 }
 
 /* Pairs that met, in the order they first met. */
@@ -953,22 +1009,56 @@ arb_quantile (double *values,
               gsize   n,
               double  q)
 {
-  gsize k = 0;
-  double h, lo;
+  double qs[1] = { q }, out[1];
 
   g_return_val_if_fail (values != NULL || n == 0, NAN);
+
+  arb_quantiles (values, n, qs, 1, out);
+  return out[0];
+}
+
+/**
+ * arb_quantiles:
+ * @values: (array length=n) (inout): values; NaNs are ignored; the array is reordered
+ * @n: how many
+ * @qs: (array length=n_qs): quantiles, each in [0, 1]
+ * @n_qs: how many quantiles
+ * @out: (out caller-allocates) (array length=n_qs): the quantiles of @values (NaN if none)
+ *
+ * As arb_quantile() for several quantiles of the same values, sorting once.
+ */
+void
+arb_quantiles (double       *values,
+               gsize         n,
+               const double *qs,
+               gsize         n_qs,
+               double       *out)
+{
+  gsize k = 0;
+
+  g_return_if_fail (values != NULL || n == 0);
+  g_return_if_fail (n_qs == 0 || (qs && out));
 
   for (gsize i = 0; i < n; i++)
     if (!isnan (values[i]))
       values[k++] = values[i];
-  if (k == 0)
-    return NAN;
   qsort (values, k, sizeof (double), compare_doubles);
-  h = (k - 1) * CLAMP (q, 0.0, 1.0);
-  lo = floor (h);
-  if ((gsize) lo + 1 >= k)
-    return values[k - 1];
-  return values[(gsize) lo] + (h - lo) * (values[(gsize) lo + 1] - values[(gsize) lo]);
+  for (gsize j = 0; j < n_qs; j++)
+    {
+      double h, lo;
+
+      if (k == 0)
+        {
+          out[j] = NAN;
+          continue;
+        }
+      h = (k - 1) * CLAMP (qs[j], 0.0, 1.0);
+      lo = floor (h);
+      if ((gsize) lo + 1 >= k)
+        out[j] = values[k - 1];
+      else
+        out[j] = values[(gsize) lo] + (h - lo) * (values[(gsize) lo + 1] - values[(gsize) lo]);
+    }
 }
 
 /**
@@ -1122,15 +1212,14 @@ arb_bradley_terry_bootstrap (const ArbBattleTable      *table,
   column = g_new (double, bootstrap->rounds);
   for (guint i = 0; i < p.n_systems; i++)
     {
-      double lo, hi;
+      const double qs[2] = { (1 - bootstrap->ci) / 2, (1 + bootstrap->ci) / 2 };
+      double bounds[2];
 
       for (guint b = 0; b < bootstrap->rounds; b++)
         column[b] = samples[(gsize) b * p.n_systems + i];
-      lo = arb_quantile (column, bootstrap->rounds, (1 - bootstrap->ci) / 2);
-      /* arb_quantile sorted and compacted the column; the second call sees the same values. */
-      hi = arb_quantile (column, bootstrap->rounds, (1 + bootstrap->ci) / 2);
-      ci_low[i] = lo;
-      ci_high[i] = hi;
+      arb_quantiles (column, bootstrap->rounds, qs, 2, bounds);
+      ci_low[i] = bounds[0];
+      ci_high[i] = bounds[1];
     }
   problem_clear (&p);
   return TRUE;

@@ -91,6 +91,11 @@ double   arb_predicted_win_rate        (double                 rating,
 double   arb_quantile                  (double                *values,
                                         gsize                  n,
                                         double                 q);
+void     arb_quantiles                 (double                *values,
+                                        gsize                  n,
+                                        const double          *qs,
+                                        gsize                  n_qs,
+                                        double                *out);
 
 /* Online Elo as FastChat's compute_elo: battles in their order, both sides updated. */
 typedef struct

@@ -267,6 +267,46 @@ test_bt_bootstrap (void)
     g_assert_cmpfloat (s1[b * n_sys + 3], ==, 1000);
 }
 
+/* A system with one battle is missing from about e⁻¹ of the rounds: its samples there are NaN,
+ * and its bounds come from the rounds where it played. */
+static void
+test_bt_bootstrap_absent (void)
+{
+  const guint rounds = 300;
+  g_autoptr(ArbBattleTable) table = random_table (4, 2000, 8);
+  g_autofree double *samples = g_new (double, rounds * 5);
+  g_autoptr(ArbBattleTable) wide = arb_battle_table_new (5);
+  ArbBootstrapOptions boot;
+  double lo[5], hi[5];
+  guint absent = 0;
+  g_autoptr(GError) error = NULL;
+
+  for (guint k = 0; k < arb_battle_table_get_n_pairs (table); k++)
+    {
+      guint a, b;
+      guint64 c[3];
+
+      arb_battle_table_get_pair (table, k, &a, &b, c);
+      for (int o = 0; o < 3; o++)
+        arb_battle_table_add (wide, a, b, o, c[o]);
+    }
+  arb_battle_table_add (wide, 4, 1, ARB_OUTCOME_TIE, 1);
+  arb_bootstrap_options_init (&boot);
+  boot.rounds = rounds;
+  g_assert_true (arb_bradley_terry_bootstrap (wide, NULL, &boot, lo, hi, samples, &error));
+  g_assert_no_error (error);
+  for (guint b = 0; b < rounds; b++)
+    {
+      absent += isnan (samples[b * 5 + 4]);
+      g_assert_false (isnan (samples[b * 5 + 1]));
+    }
+  g_test_message ("system 4 absent from %u of %u rounds", absent, rounds);
+  g_assert_cmpuint (absent, >, rounds / 5);
+  g_assert_cmpuint (absent, <, rounds / 2);
+  g_assert_true (isfinite (lo[4]) && isfinite (hi[4]));
+  g_assert_cmpfloat (lo[4], <=, hi[4]);
+}
+
 static void
 test_bt_bootstrap_cancel (void)
 {
@@ -435,6 +475,16 @@ test_quantile (void)
   g_assert_cmpfloat_with_epsilon (arb_quantile (v, 5, 0.25), 1.75, 1e-12);
   g_assert_cmpfloat_with_epsilon (arb_quantile (w, 5, 1.0), 4, 1e-12);
   g_assert_true (isnan (arb_quantile ((double[]) { NA }, 1, 0.5)));
+
+  /* Several quantiles of values with NaNs: the NaNs never come back as stale values. */
+  {
+    double x[] = { 10, NA, NA, 0, 5, NA }, qs[] = { 0, 0.5, 1 }, out[3];
+
+    arb_quantiles (x, 6, qs, 3, out);
+    g_assert_cmpfloat (out[0], ==, 0);
+    g_assert_cmpfloat (out[1], ==, 5);
+    g_assert_cmpfloat (out[2], ==, 10);
+  }
 }
 
 int
@@ -449,6 +499,7 @@ main (int   argc,
   g_test_add_func ("/arbiter/eval/ratings/bt-two-systems", test_bt_two_systems);
   g_test_add_func ("/arbiter/eval/ratings/bt-unbeaten", test_bt_unbeaten);
   g_test_add_func ("/arbiter/eval/ratings/bt-bootstrap", test_bt_bootstrap);
+  g_test_add_func ("/arbiter/eval/ratings/bt-bootstrap-absent", test_bt_bootstrap_absent);
   g_test_add_func ("/arbiter/eval/ratings/bt-bootstrap-cancel", test_bt_bootstrap_cancel);
   g_test_add_func ("/arbiter/eval/ratings/elo", test_elo);
   g_test_add_func ("/arbiter/eval/ratings/random", test_random);
