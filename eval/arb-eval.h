@@ -10,6 +10,22 @@
  *  - A preference is how strongly B is preferred over A, in [0, 1]; NaN means missing.
  *  - A system, rater or category is a small index (guint) into the caller's own list.
  *  - Ratings are on the Elo scale: 400 points = a factor 10 in the odds.
+ *  - Nothing keeps global state: every function is reentrant, and a const ArbBattleTable or
+ *    ArbMultinomial may be read from several threads at once.
+ *
+ * What is where:
+ *  arb-win-rate.h       arb_win_rate (AlpacaEval 2 metrics), arb_avg_length,
+ *                       arb_win_rate_by_length, arb_battles_each / arb_battles_fastchat (both
+ *                       orders → battles), arb_verdict_outcome
+ *  arb-bradley-terry.h  ArbBattleTable (battles collapsed to cells), arb_bradley_terry_fit,
+ *                       arb_bradley_terry_bootstrap (percentile CIs, threads, seed),
+ *                       arb_predicted_win_rate, arb_elo_online, arb_quantile(s)
+ *  arb-lc-win-rate.h    arb_lc_win_rate (length_controlled_minimal GLM)
+ *  arb-agreement.h      arb_percent_agreement, arb_cohen_kappa, arb_fleiss_kappa,
+ *                       arb_krippendorff_alpha, arb_majority_labels, arb_accuracy,
+ *                       arb_order_accuracy (LLMBar), arb_first_position_rate,
+ *                       arb_reward_accuracy (RewardBench strict), arb_paired_bootstrap
+ *  arb-random.h         ArbRandom streams (seed, index), binomial, ArbMultinomial
  */
 #pragma once
 

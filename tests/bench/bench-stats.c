@@ -141,7 +141,7 @@ main (int   argc,
   arb_rss = self_peak_rss_kib ();
   arb_seconds = t_fit + t_boot;
 
-  printf ("data: %d battles among %d systems, %u cells pairs, %d bootstrap rounds\n",
+  printf ("data: %d battles among %d systems, %u pairs, %d bootstrap rounds\n",
           opt_battles, N_SYSTEMS, arb_battle_table_get_n_pairs (table), opt_rounds);
   printf ("arbiter: collapse %.3f s, fit %.4f s (%u Newton steps, gradient %.2g), "
           "bootstrap %.3f s on %u threads, fit + bootstrap %.3f s, peak RSS %.1f MB\n",
