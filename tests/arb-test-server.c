@@ -1,7 +1,7 @@
 /* arb-test-server.c: a loopback OpenAI-compatible chat server with scripted answers and faults
  *
  * Usage: arb-test-server [--fault-rate R] [--faults KIND,...] [--stall S] [--retry-after S]
- *                        [--delay MS] [--api-key-env VAR] [--log FILE]
+ *                        [--delay MS] [--api-key-env VAR] [--log FILE] [--log-times]
  *
  * Listens on 127.0.0.1 on a port the kernel picks and prints "PORT N" on stdout. Serves
  * POST /v1/chat/completions over HTTP/1.1 with keep-alive, one thread per connection. The reply
@@ -53,6 +53,7 @@ static double retry_after = -1;       /* < 0: 0 or 1 s, by the request's hash */
 static int delay_ms = 0;
 static Fault enabled[N_FAULTS];       /* the kinds that may be chosen */
 static guint n_enabled = 0;
+static gboolean log_times = FALSE;      /* add the wall-clock µs to each log line */
 static const char *required_key = NULL; /* when set, requests must carry it as a bearer token */
 static FILE *log_file = NULL;
 static GMutex lock;
@@ -256,8 +257,12 @@ answer (int         fd,
   fault = choose_fault (hex, attempt);
   if (log_file != NULL)
     {
-      fprintf (log_file, "%s %d %s\n", hex, attempt,
-               fault == FAULT_NONE ? "ok" : fault_names[fault]);
+      if (log_times)
+        fprintf (log_file, "%s %d %s %" G_GINT64_FORMAT "\n", hex, attempt,
+                 fault == FAULT_NONE ? "ok" : fault_names[fault], g_get_real_time ());
+      else
+        fprintf (log_file, "%s %d %s\n", hex, attempt,
+                 fault == FAULT_NONE ? "ok" : fault_names[fault]);
       fflush (log_file);
     }
   g_mutex_unlock (&lock);
@@ -411,6 +416,7 @@ main (int    argc,
     { "faults", 0, 0, G_OPTION_ARG_STRING, &faults, "Kinds of fault to inject (default: all): 400,429,500,503,stall,reset,truncated,malformed,noverdict", "LIST" },
     { "retry-after", 0, 0, G_OPTION_ARG_DOUBLE, &retry_after, "Seconds a 429 asks to wait (default: 0 or 1 by request)", "S" },
     { "delay", 0, 0, G_OPTION_ARG_INT, &delay_ms, "Milliseconds before every answer", "MS" },
+    { "log-times", 0, 0, G_OPTION_ARG_NONE, &log_times, "End each log line with the time it arrived (µs since 1970)", NULL },
     { "fault-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fault_rate, "Share of requests that fault (0–1)", "R" },
     { "stall", 0, 0, G_OPTION_ARG_DOUBLE, &stall_seconds, "Seconds a stalled request hangs", "S" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "Log every request to FILE", "FILE" },
