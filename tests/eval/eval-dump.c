@@ -3,7 +3,9 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- *   eval-dump bt SEED N_SYSTEMS N_BATTLES [unbeaten]   Bradley-Terry fit (+ the battle cells)
+ *   eval-dump bt SEED N_SYSTEMS N_BATTLES [unbeaten|ROUNDS]
+ *                                    Bradley-Terry fit (+ the battle cells); with ROUNDS also the
+ *                                    95 % bootstrap bounds (seed 1)
  *   eval-dump lc SEED N_ROWS [C]                        length-controlled win rate (+ the rows)
  */
 #include <math.h>
@@ -16,7 +18,8 @@ static int
 dump_bt (guint64  seed,
          guint    n_systems,
          guint    n_battles,
-         gboolean unbeaten)
+         gboolean unbeaten,
+         guint    rounds)
 {
   g_autoptr(ArbBattleTable) table = arb_battle_table_new (n_systems);
   g_autofree double *strength = g_new (double, n_systems);
@@ -62,7 +65,29 @@ dump_bt (guint64  seed,
   printf (" \"ratings\": [");
   for (guint i = 0; i < n_systems; i++)
     printf ("%s%.17g", i ? ", " : "", ratings[i]);
-  printf ("],\n \"pairs\": [");
+  printf ("],\n");
+  if (rounds > 0)
+    {
+      g_autofree double *lo = g_new (double, n_systems), *hi = g_new (double, n_systems);
+      ArbBootstrapOptions boot;
+
+      arb_bootstrap_options_init (&boot);
+      boot.rounds = rounds;
+      boot.seed = 1;
+      if (!arb_bradley_terry_bootstrap (table, &options, &boot, lo, hi, NULL, &error))
+        {
+          fprintf (stderr, "eval-dump: %s\n", error->message);
+          return 1;
+        }
+      printf (" \"rounds\": %u, \"ci_low\": [", rounds);
+      for (guint i = 0; i < n_systems; i++)
+        printf ("%s%.17g", i ? ", " : "", lo[i]);
+      printf ("], \"ci_high\": [");
+      for (guint i = 0; i < n_systems; i++)
+        printf ("%s%.17g", i ? ", " : "", hi[i]);
+      printf ("],\n");
+    }
+  printf (" \"pairs\": [");
   for (guint k = 0; k < arb_battle_table_get_n_pairs (table); k++)
     {
       guint a, b;
@@ -137,11 +162,12 @@ main (int   argc,
 {
   if (argc >= 5 && g_str_equal (argv[1], "bt"))
     return dump_bt (g_ascii_strtoull (argv[2], NULL, 10), atoi (argv[3]), atoi (argv[4]),
-                    argc >= 6 && g_str_equal (argv[5], "unbeaten"));
+                    argc >= 6 && g_str_equal (argv[5], "unbeaten"),
+                    argc >= 6 && !g_str_equal (argv[5], "unbeaten") ? atoi (argv[5]) : 0);
   if (argc >= 4 && g_str_equal (argv[1], "lc"))
     return dump_lc (g_ascii_strtoull (argv[2], NULL, 10), atoi (argv[3]),
                     argc >= 5 ? g_ascii_strtod (argv[4], NULL) : 0);
-  fprintf (stderr, "usage: eval-dump bt SEED N_SYSTEMS N_BATTLES [unbeaten]\n"
+  fprintf (stderr, "usage: eval-dump bt SEED N_SYSTEMS N_BATTLES [unbeaten|ROUNDS]\n"
                    "       eval-dump lc SEED N_ROWS [C]\n");
   return 2;
 }
