@@ -37,16 +37,15 @@ typedef struct
 /* One distinct request and the tasks waiting for it. */
 typedef struct
 {
-  char   *key;
-  char   *body;
-  GArray *tasks;   /* Task */
+  char           *key;
+  ArbHttpRequest *request;   /* borrowed: owned by the run's array; holds the body */
+  GArray         *tasks;     /* Task */
 } Call;
 
 static void
 call_free (Call *c)
 {
   g_free (c->key);
-  g_free (c->body);
   g_array_unref (c->tasks);
   g_free (c);
 }
@@ -152,7 +151,7 @@ flush (Run     *run,
       rec.key = call->key;
       rec.kind = "judge";
       rec.model = run->options->model;
-      rec.request = call->body;
+      rec.request = r->body;
       rec.response = r->outcome == ARB_HTTP_ANSWERED ? r->response : NULL;
       rec.error = r->outcome == ARB_HTTP_ANSWERED ? NULL : r->error;
       rec.http_status = r->http_status;
@@ -360,10 +359,10 @@ plan_task (Run         *run,
 
       call = g_new0 (Call, 1);
       call->key = g_steal_pointer (&key);
-      call->body = g_steal_pointer (&body);
       call->tasks = g_array_new (FALSE, FALSE, sizeof (Task));
       g_hash_table_insert (calls, call->key, call);
-      r = arb_http_request_new (g_strdup (call->body), call);
+      r = arb_http_request_new (g_steal_pointer (&body), call);
+      call->request = r;
       r->estimated_input = estimated;
       r->max_output = run->tmpl->max_tokens;
       g_ptr_array_add (requests, r);
@@ -493,6 +492,12 @@ arb_judge_run (ArbWorkspace           *ws,
       gboolean same = g_strcmp0 (item->text_a, item->text_b) == 0;
       const char *orders[2];
       guint n_orders = 0;
+
+      /* Ties and cached answers are written in short transactions, so an annotator's commit
+       * never waits long behind a large workspace's planning. */
+      if (in_transaction && i > 0 && i % 512 == 0 &&
+          (!arb_calls_commit (ws, error) || !arb_calls_begin (ws, error)))
+        goto fail;
 
       if (tmpl->needs_reference && (item->reference == NULL || *item->reference == '\0'))
         {
