@@ -820,8 +820,8 @@ arb_bradley_terry_fit (const ArbBattleTable *table,
   if (!ok)
     {
       g_set_error (error, ARB_EVAL_ERROR, ARB_EVAL_ERROR_NO_CONVERGENCE,
-                   "Bradley-Terry did not converge: gradient norm %g after %u iterations%s",
-                   gnorm, iterations, exists ? "" : " (the MLE does not exist; use a ridge)");
+                   "Bradley-Terry did not converge: gradient norm %g after %u iterations",
+                   gnorm, iterations);
       problem_clear (&p);
       return FALSE;
     }

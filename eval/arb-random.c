@@ -281,14 +281,15 @@ arb_multinomial_new (guint64       n,
                      const double *weights,
                      gsize         n_cells)
 {
-  ArbMultinomial *m = g_new0 (ArbMultinomial, 1);
+  ArbMultinomial *m;
   double total = 0, lambda;
   g_autofree guint32 *small = NULL, *large = NULL;
   g_autofree double *scaled = NULL;
   gsize ns = 0, nl = 0;
 
-  g_return_val_if_fail (weights != NULL || n_cells == 0, m);
+  g_return_val_if_fail (weights != NULL || n_cells == 0, NULL);
 
+  m = g_new0 (ArbMultinomial, 1);
   m->n = n;
   m->n_cells = n_cells;
   m->weights = g_new (double, n_cells + 1);
