@@ -24,6 +24,30 @@ arb_pick_from_preference (double preference)
 }
 
 /**
+ * arb_picks_apply_failed:
+ * @picks: (array length=n) (inout): picks
+ * @n: how many
+ * @failed: the policy
+ *
+ * Rewrites failed picks for the functions that take plain labels (percent agreement, Cohen,
+ * Fleiss, Krippendorff): %ARB_FAILED_DROP makes them missing, %ARB_FAILED_TIE a tie, and
+ * %ARB_FAILED_WRONG a category of their own (%ARB_PICK_FAILED_CATEGORY), which agrees with no
+ * verdict but another failed one. arb_accuracy() and friends take the policy themselves.
+ */
+void
+arb_picks_apply_failed (int             *picks,
+                        gsize            n,
+                        ArbFailedPolicy  failed)
+{
+  g_return_if_fail (picks != NULL || n == 0);
+
+  for (gsize i = 0; i < n; i++)
+    if (picks[i] == ARB_PICK_FAILED)
+      picks[i] = failed == ARB_FAILED_DROP ? ARB_PICK_MISSING :
+                 failed == ARB_FAILED_TIE ? ARB_PICK_TIE : ARB_PICK_FAILED_CATEGORY;
+}
+
+/**
  * arb_percent_agreement:
  * @x: (array length=n): labels of one rater (negative = missing)
  * @y: (array length=n): labels of another

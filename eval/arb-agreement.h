@@ -29,7 +29,13 @@ typedef enum
   ARB_FAILED_TIE,    /* counts as a tie */
 } ArbFailedPolicy;
 
+/* The category a failed verdict becomes under ARB_FAILED_WRONG in arb_picks_apply_failed(). */
+#define ARB_PICK_FAILED_CATEGORY 3
+
 ArbPick  arb_pick_from_preference  (double             preference);
+void     arb_picks_apply_failed    (int               *picks,
+                                    gsize              n,
+                                    ArbFailedPolicy    failed);
 
 typedef struct
 {

@@ -7,6 +7,7 @@
  */
 #include <json-c/json.h>
 #include <math.h>
+#include <string.h>
 
 #include "arb-eval.h"
 
@@ -327,6 +328,33 @@ test_order_conventions (void)
 }
 
 static void
+test_apply_failed (void)
+{
+  int picks[] = { ARB_PICK_A, ARB_PICK_FAILED, ARB_PICK_MISSING, ARB_PICK_FAILED };
+  int other[] = { ARB_PICK_A, ARB_PICK_FAILED, ARB_PICK_B, ARB_PICK_TIE };
+  int p1[4], p2[4];
+  ArbPercentAgreement pa;
+
+  /* wrong: failed is its own category; two failed agree, failed vs tie does not. */
+  memcpy (p1, picks, sizeof picks);
+  memcpy (p2, other, sizeof other);
+  arb_picks_apply_failed (p1, 4, ARB_FAILED_WRONG);
+  arb_picks_apply_failed (p2, 4, ARB_FAILED_WRONG);
+  g_assert_cmpint (p1[1], ==, ARB_PICK_FAILED_CATEGORY);
+  g_assert_true (arb_percent_agreement (p1, p2, 4, ARB_PICK_TIE, &pa));
+  g_assert_cmpuint (pa.n, ==, 3);
+  g_assert_cmpfloat_with_epsilon (pa.agreement, 2.0 / 3, 1e-12);
+  /* tie: the last item agrees now. */
+  memcpy (p1, picks, sizeof picks);
+  arb_picks_apply_failed (p1, 4, ARB_FAILED_TIE);
+  g_assert_cmpint (p1[3], ==, ARB_PICK_TIE);
+  /* drop: missing. */
+  memcpy (p1, picks, sizeof picks);
+  arb_picks_apply_failed (p1, 4, ARB_FAILED_DROP);
+  g_assert_cmpint (p1[1], ==, ARB_PICK_MISSING);
+}
+
+static void
 test_reward_accuracy (void)
 {
   /* Category 0: correct, equal (wrong), wrong; category 1: correct, correct, failed. */
@@ -404,6 +432,7 @@ main (int   argc,
   g_test_add_func ("/arbiter/eval/agreement/pandalm-readme", test_pandalm_readme);
   g_test_add_func ("/arbiter/eval/agreement/llmbar-statistics", test_llmbar_statistics);
   g_test_add_func ("/arbiter/eval/agreement/order-conventions", test_order_conventions);
+  g_test_add_func ("/arbiter/eval/agreement/apply-failed", test_apply_failed);
   g_test_add_func ("/arbiter/eval/agreement/reward-accuracy", test_reward_accuracy);
   g_test_add_func ("/arbiter/eval/agreement/paired-bootstrap", test_paired_bootstrap);
 
