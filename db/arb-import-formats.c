@@ -1392,8 +1392,9 @@ record_pandalm_item (ArbImporter  *imp,
                                                                 "pandalm-swapped", idx, error)))
     return FALSE;
 
-  /* annotator1..3: three people; presented is unknown (the data does not say how the two
-   * responses were shown to them). */
+  /* annotator1..3: three people, labelling "response 1" and "response 2" as listed: presented
+   * ab in the file's order (flipped with the comparison when response1 is its B). Agreement is
+   * measured in that order, which is how PandaLM's published kappas count. */
   json_object_object_foreach (record, key, value)
     {
       g_autofree char *rater = NULL;
@@ -1416,6 +1417,7 @@ record_pandalm_item (ArbImporter  *imp,
       if ((v.rater_id = _arb_importer_rater (imp, rater, "human", "annotator", error)) < 0)
         return FALSE;
       v.status = "ok";
+      v.presented = "ab";
       v.seconds = -1;
       if (!_arb_importer_verdict (imp, &v, error))
         return FALSE;

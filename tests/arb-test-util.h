@@ -78,3 +78,64 @@ arb_test_shared_data (void)
 
   return dir != NULL ? dir : "../shared/data";
 }
+
+/* What a run of arbiter-cli did: its exit status (-1 if it did not exit normally) and output. */
+typedef struct
+{
+  int   status;
+  char *out;
+  char *err;
+} ArbTestRun;
+
+static inline void
+arb_test_run_clear (ArbTestRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ArbTestRun, arb_test_run_clear)
+
+/* Runs $ARB_CLI with the arguments in argv (NULL-terminated, without the program); stdin is
+ * /dev/null, stdout and stderr are captured and stderr is logged with the test. */
+static inline void
+arb_test_run_cliv (ArbTestRun         *run,
+                   const char * const *args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GBytes) out = NULL;
+  g_autoptr(GBytes) err = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *cli = g_getenv ("ARB_CLI");
+  gsize len = 0;
+  const char *data;
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (argv, (gpointer) cli);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  arb_test_run_clear (run);
+  proc = g_subprocess_newv ((const char * const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate (proc, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  data = out != NULL ? g_bytes_get_data (out, &len) : NULL;
+  run->out = data != NULL ? g_strndup (data, len) : g_strdup ("");
+  data = err != NULL ? g_bytes_get_data (err, &len) : NULL;
+  run->err = data != NULL ? g_strndup (data, len) : g_strdup ("");
+  run->status = g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+  {
+    g_autofree char *command = g_strjoinv (" ", (char **) argv->pdata + 1);
+    g_autofree char *shown = g_utf8_make_valid (run->err, MIN (strlen (run->err), 4000));
+
+    g_test_message ("arbiter-cli %s: exit %d", command, run->status);
+    if (*run->err != '\0')
+      g_test_message ("stderr: %s", shown);
+    if (run->status < 0 || run->status > 2)
+      g_printerr ("arbiter-cli %s: exit %d\n%s\n", command, run->status, run->err);
+  }
+}

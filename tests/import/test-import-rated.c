@@ -230,10 +230,14 @@ test_pandalm (Fixture      *f,
   g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM raters WHERE name LIKE "
                                    "'pandalm/annotator_' AND kind = 'human' AND origin = "
                                    "'imported' AND role = 'annotator'"), ==, 3);
-  /* Each annotator: 200 verdicts, presented unknown; ties as in the file (28, 34, 36). */
+  /* Each annotator: 200 verdicts, response1 shown first (ab, or ba where the comparison has
+   * response1 as its B); ties as in the file (28, 34, 36). */
   g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM current_verdicts v JOIN raters r ON "
-                                   "r.id = v.rater_id WHERE r.name = 'pandalm/annotator1' AND "
-                                   "presented IS NULL AND status = 'ok'"), ==, 200);
+                                   "r.id = v.rater_id LEFT JOIN comparison_ids s ON s.comparison_id"
+                                   " = v.comparison_id AND s.source = 'pandalm-swapped' WHERE"
+                                   " r.name = 'pandalm/annotator1' AND v.presented = CASE WHEN"
+                                   " s.external_id IS NULL THEN 'ab' ELSE 'ba' END AND"
+                                   " status = 'ok'"), ==, 200);
   g_assert_cmpint (query_int64 (f, "SELECT count(*) FROM current_verdicts v JOIN raters r ON "
                                    "r.id = v.rater_id WHERE r.name = 'pandalm/annotator1' AND "
                                    "preference = 0.5 AND strength = 0"), ==, 28);
