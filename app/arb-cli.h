@@ -30,6 +30,7 @@ ArbWorkspace *arb_cli_open_workspace (const char      *path,
                                       int             *status);
 
 int           arb_cli_judge          (int argc, char **argv);
+int           arb_cli_score          (int argc, char **argv);
 int           arb_cli_stats          (int argc, char **argv);
 int           arb_cli_agreement      (int argc, char **argv);
 

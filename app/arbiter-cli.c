@@ -41,6 +41,7 @@ static const Command commands[] = {
   { "info", cmd_info, "WS", N_("Show what a workspace holds") },
   { "plan", cmd_plan, "WS (--all-pairs | --baseline SYSTEM)", N_("Make comparisons to label or judge") },
   { "judge", arb_cli_judge, "WS --endpoint URL --model NAME", N_("Judge the comparisons with an LLM") },
+  { "score", arb_cli_score, "WS --endpoint URL --model NAME", N_("Score the generations with a reward model") },
   { "stats", arb_cli_stats, "WS [--baseline SYSTEM]", N_("Win rates and ratings of the systems") },
   { "agreement", arb_cli_agreement, "WS [--gold RATER|majority]", N_("How well the raters agree") },
 };

@@ -21,6 +21,7 @@ arb_judge_item_free (ArbJudgeItem *item)
   if (item == NULL)
     return;
   g_free (item->question);
+  g_free (item->messages);
   g_free (item->reference);
   g_free (item->text_a);
   g_free (item->text_b);
@@ -79,6 +80,7 @@ arb_calls_list_comparisons (ArbWorkspace  *ws,
 
       item->comparison_id = sqlite3_column_int64 (stmt, 0);
       item->question = last_user_content ((const char *) sqlite3_column_text (stmt, 1));
+      item->messages = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
       item->reference = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
       item->text_a = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
       item->text_b = g_strdup ((const char *) sqlite3_column_text (stmt, 4));

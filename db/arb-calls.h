@@ -15,6 +15,7 @@ typedef struct
   gint64  a_id;         /* the generations, A the smaller id */
   gint64  b_id;
   char   *question;     /* the content of the prompt's last user message */
+  char   *messages;     /* the prompt's canonical messages JSON */
   char   *reference;    /* the prompt's reference answer, or NULL */
   char   *text_a;
   char   *text_b;

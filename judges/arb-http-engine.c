@@ -277,18 +277,22 @@ start (Engine          *e,
   return TRUE;
 }
 
-/* Whether the body is one JSON object; reads the usage's token counts on the way. */
+/* Whether the body is one JSON object (or array: TEI answers one); reads the usage's token
+ * counts on the way. */
 static gboolean
 parse_body (ArbHttpRequest *r)
 {
   json_tokener *tok = json_tokener_new_ex (64);
   json_object *obj = json_tokener_parse_ex (tok, r->buffer->str, r->buffer->len);
-  gboolean ok = obj != NULL && json_object_is_type (obj, json_type_object) &&
+  gboolean ok = obj != NULL &&
+                (json_object_is_type (obj, json_type_object) ||
+                 json_object_is_type (obj, json_type_array)) &&
                 json_tokener_get_error (tok) == json_tokener_success &&
                 json_tokener_get_parse_end (tok) == r->buffer->len;
   json_object *usage, *v;
 
-  if (ok && json_object_object_get_ex (obj, "usage", &usage) &&
+  if (ok && json_object_is_type (obj, json_type_object) &&
+      json_object_object_get_ex (obj, "usage", &usage) &&
       json_object_is_type (usage, json_type_object))
     {
       if (json_object_object_get_ex (usage, "prompt_tokens", &v) &&
@@ -379,7 +383,7 @@ finish (Engine          *e,
           end_request (e, r, ARB_HTTP_ANSWERED, done, user_data);
           return;
         }
-      why = g_strdup_printf ("HTTP %ld with a body that is not one JSON object", status);
+      why = g_strdup_printf ("HTTP %ld with a body that is not one JSON object or array", status);
       e->stats.bad_body++;
       retry = TRUE;
     }

@@ -59,7 +59,7 @@ typedef struct
 typedef enum
 {
   ARB_HTTP_PENDING,
-  ARB_HTTP_ANSWERED,     /* a 2xx reply whose body is a JSON object */
+  ARB_HTTP_ANSWERED,     /* a 2xx reply whose body is one JSON object or array */
   ARB_HTTP_GIVEN_UP,     /* no good answer within the attempts, the budget, or a final 4xx */
   ARB_HTTP_NOT_SENT,     /* held back by max_cost */
 } ArbHttpOutcome;

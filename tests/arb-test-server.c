@@ -11,7 +11,9 @@
  * grade "[[n]]". `usage` counts a quarter of the characters. A fault is a function of (that
  * hash, attempt number), so a run is reproducible and a retry of a faulted request may succeed.
  * Every request is logged as "HASH ATTEMPT OUTCOME" (never its headers, so an API key cannot
- * reach the log).
+ * reach the log). It also plays a reward model: POST /pooling and /classify (vLLM) and
+ * /predict (TEI) answer a score in [-4, 4] from the hash, under the same faults ("noverdict"
+ * then answers without a score).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -214,6 +216,34 @@ scripted_reply (const char  *body,
   return g_strdup_printf ("The answer is fair. Rating: [[%d]]", (int) (1 + h % 10));
 }
 
+/* A reward model's answer: vLLM's /pooling and /classify, TEI's /predict. The score, in
+ * [-4, 4], is a function of the request's hash; @empty leaves it out. */
+static char *
+score_body (const char *path,
+            guint64     h,
+            gsize       request_len,
+            gboolean    empty)
+{
+  double score = ((double) (h % 2001) - 1000) / 250.0;
+  double p = (score + 4) / 8;   /* a probability without libm */
+
+  if (g_str_equal (path, "/pooling"))
+    return empty ? g_strdup ("{\"object\": \"list\", \"data\": []}")
+                 : g_strdup_printf ("{\"id\": \"pool-test\", \"object\": \"list\", \"data\": "
+                                    "[{\"index\": 0, \"object\": \"pooling\", \"data\": [%.6f]}], "
+                                    "\"usage\": {\"prompt_tokens\": %" G_GSIZE_FORMAT
+                                    ", \"total_tokens\": %" G_GSIZE_FORMAT "}}",
+                                    score, request_len / 4 + 1, request_len / 4 + 1);
+  if (g_str_equal (path, "/classify"))
+    return empty ? g_strdup ("{\"object\": \"list\", \"data\": [{\"index\": 0}]}")
+                 : g_strdup_printf ("{\"id\": \"classify-test\", \"object\": \"list\", "
+                                    "\"data\": [{\"index\": 0, \"label\": \"%s\", \"probs\": "
+                                    "[%.6f, %.6f], \"num_classes\": 2}]}",
+                                    p >= 0.5 ? "LABEL_1" : "LABEL_0", 1 - p, p);
+  return empty ? g_strdup ("[]") : g_strdup_printf ("[{\"score\": %.6f, \"label\": \"LABEL_0\"}]",
+                                                   score);
+}
+
 /* Answers one request; returns FALSE when the connection must close. */
 static gboolean
 answer (int         fd,
@@ -230,7 +260,12 @@ answer (int         fd,
   Fault fault;
   g_autofree char *logprobs = NULL;
 
-  if (!g_str_equal (path, "/v1/chat/completions"))
+  gboolean chat = g_str_equal (path, "/v1/chat/completions");
+  g_autofree char *good = NULL;   /* the answer's body */
+  g_autofree char *empty = NULL;  /* a body without a verdict or score */
+
+  if (!chat && !g_str_equal (path, "/pooling") && !g_str_equal (path, "/classify") &&
+      !g_str_equal (path, "/predict"))
     {
       const char *nf = "{\"error\": {\"message\": \"not found\"}}";
       return send_response (fd, 404, "Not Found", NULL, nf, strlen (nf), strlen (nf));
@@ -267,18 +302,27 @@ answer (int         fd,
     }
   g_mutex_unlock (&lock);
 
-  text = scripted_reply (body, body_len, h, &logprobs);
+  if (chat)
+    {
+      text = scripted_reply (body, body_len, h, &logprobs);
+      good = chat_body (text, logprobs, body_len);
+      empty = chat_body ("I would rather not choose between these two answers.", NULL,
+                         body_len);
+    }
+  else
+    {
+      good = score_body (path, h, body_len, FALSE);
+      empty = score_body (path, h, body_len, TRUE);
+    }
   if (delay_ms > 0)
     g_usleep (delay_ms * 1000);
 
   switch (fault)
     {
     case FAULT_NONE:
-      json = chat_body (text, logprobs, body_len);
-      return send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json));
+      return send_response (fd, 200, "OK", NULL, good, strlen (good), strlen (good));
     case FAULT_NO_VERDICT:
-      json = chat_body ("I would rather not choose between these two answers.", NULL, body_len);
-      return send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json));
+      return send_response (fd, 200, "OK", NULL, empty, strlen (empty), strlen (empty));
     case FAULT_400:
       {
         const char *e = "{\"error\": {\"message\": \"bad request\"}}";
@@ -317,11 +361,11 @@ answer (int         fd,
         return FALSE;
       }
     case FAULT_TRUNCATED:
-      json = chat_body (text, logprobs, body_len);
+      json = g_strdup (good);
       send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json) / 2);
       return FALSE;
     case FAULT_MALFORMED:
-      json = chat_body (text, logprobs, body_len);
+      json = g_strdup (good);
       json[strlen (json) / 2] = '\0';
       return send_response (fd, 200, "OK", NULL, json, strlen (json), strlen (json));
     case N_FAULTS:

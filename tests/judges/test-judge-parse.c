@@ -10,6 +10,7 @@
 #include <json.h>
 
 #include "arb-judge-template.h"
+#include "arb-score-run.h"
 
 typedef struct
 {
@@ -299,6 +300,57 @@ test_endpoint_url (void)
     }
 }
 
+static void
+test_score (void)
+{
+  const struct { ArbScoreApi api; const char *body; gboolean found; double score; } cases[] = {
+    { ARB_SCORE_API_POOLING, "{\"data\": [{\"index\": 0, \"data\": [1.5]}]}", TRUE, 1.5 },
+    { ARB_SCORE_API_POOLING, "{\"data\": [{\"data\": -2}]}", TRUE, -2 },
+    /* Per-token rewards: the last token's is the sequence's. */
+    { ARB_SCORE_API_POOLING, "{\"data\": [{\"data\": [[0.1], [0.2], [0.7]]}]}", TRUE, 0.7 },
+    { ARB_SCORE_API_POOLING, "{\"data\": []}", FALSE, 0 },
+    { ARB_SCORE_API_POOLING, "{\"data\": [{\"data\": []}]}", FALSE, 0 },
+    { ARB_SCORE_API_POOLING, "{\"data\": [{\"data\": [\"x\"]}]}", FALSE, 0 },
+    { ARB_SCORE_API_CLASSIFY, "{\"data\": [{\"probs\": [0.25, 0.75]}]}", TRUE, 0.75 },
+    { ARB_SCORE_API_CLASSIFY, "{\"data\": [{\"label\": \"x\"}]}", FALSE, 0 },
+    { ARB_SCORE_API_TEI, "[{\"score\": 3.25, \"label\": \"LABEL_0\"}]", TRUE, 3.25 },
+    { ARB_SCORE_API_TEI, "[[{\"score\": -1, \"label\": \"LABEL_0\"}]]", TRUE, -1 },
+    { ARB_SCORE_API_TEI, "[{\"score\": 0.9, \"label\": \"LABEL_0\"}, "
+                         "{\"score\": 0.1, \"label\": \"LABEL_1\"}]", TRUE, 0.1 },
+    { ARB_SCORE_API_TEI, "[{\"score\": 0.9, \"label\": \"A\"}, {\"score\": 0.1, \"label\": \"B\"}]",
+      FALSE, 0 },
+    { ARB_SCORE_API_TEI, "[]", FALSE, 0 },
+    { ARB_SCORE_API_TEI, "{\"error\": \"x\"}", FALSE, 0 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      double score = -99;
+
+      g_test_message ("score case %u: %s", i, cases[i].body);
+      g_assert_cmpint (arb_score_parse_response (cases[i].api, cases[i].body, &score), ==,
+                       cases[i].found);
+      if (cases[i].found)
+        g_assert_cmpfloat (score, ==, cases[i].score);
+    }
+  {
+    g_autofree char *u1 = arb_score_endpoint_url ("http://h:8000/v1/", ARB_SCORE_API_POOLING);
+    g_autofree char *u2 = arb_score_endpoint_url ("http://h:8000", ARB_SCORE_API_TEI);
+    g_autofree char *u3 = arb_score_endpoint_url ("http://h/x/classify", ARB_SCORE_API_CLASSIFY);
+    g_autofree char *pool = arb_score_build_request (ARB_SCORE_API_POOLING, "rm",
+                                                     "[{\"role\": \"user\", \"content\": \"q\"}]",
+                                                     "q", "r");
+    g_autofree char *tei = arb_score_build_request (ARB_SCORE_API_TEI, "rm", NULL, "q", "r");
+
+    g_assert_cmpstr (u1, ==, "http://h:8000/pooling");
+    g_assert_cmpstr (u2, ==, "http://h:8000/predict");
+    g_assert_cmpstr (u3, ==, "http://h/x/classify");
+    g_assert_cmpstr (pool, ==, "{\"model\":\"rm\",\"messages\":[{\"role\":\"user\",\"content\":"
+                     "\"q\"},{\"role\":\"assistant\",\"content\":\"r\"}]}");
+    g_assert_cmpstr (tei, ==, "{\"inputs\":[[\"q\",\"r\"]],\"raw_scores\":true,\"truncate\":true}");
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -313,5 +365,6 @@ main (int    argc,
   g_test_add_func ("/arbiter/judge-parse/templates", test_templates);
   g_test_add_func ("/arbiter/judge-parse/request", test_request);
   g_test_add_func ("/arbiter/judge-parse/endpoint-url", test_endpoint_url);
+  g_test_add_func ("/arbiter/judge-parse/score", test_score);
   return g_test_run ();
 }

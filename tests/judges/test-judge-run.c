@@ -1028,6 +1028,95 @@ test_dead_endpoint (Fixture       *f,
   json_object_put (summary);
 }
 
+/* Reward models through each API, with 20 % faults: every generation ends graded (or failed
+ * or unparseable), attempts as the policy allows, and each comparison's verdict is
+ * σ(grade_B − grade_A). */
+static void
+test_score (Fixture       *f,
+            gconstpointer  data)
+{
+  static const char *const apis[] = { "pooling", "classify", "tei" };
+  g_auto(Server) server = { 0 };
+  g_auto(Result) r = { 0 };
+  guint lines = 0;
+
+  server_start (&server, f, "--fault-rate", "0.2", "--stall", "3", NULL);
+  for (guint a = 0; a < G_N_ELEMENTS (apis); a++)
+    {
+      g_autofree char *rater = g_strdup_printf ("rm-%s", apis[a]);
+      g_autofree char *attempts = g_strdup_printf ("%d", MAX_ATTEMPTS);
+      g_autoptr(GHashTable) log = NULL;
+      json_object *summary;
+      gint64 failed, unparseable;
+      sqlite3 *db;
+      sqlite3_stmt *stmt = NULL;
+      g_autofree char *sql = NULL;
+      int checked = 0;
+
+      cli (&r, "score", f->ws, "--endpoint", server.url, "--model", "rm", "--api", apis[a],
+           "--rater", rater, "--timeout", "1", "--backoff", "0.02", "--max-attempts", attempts,
+           "--retry-budget", "-1", "--format", "json", NULL);
+      g_assert_cmpint (r.status, ==, 0);
+      summary = parse_summary (r.out);
+      log = read_log (server.log, lines, NULL);
+      g_hash_table_unref (read_log (server.log, 0, &lines));
+      /* 20 comparisons, 2 of identical texts: 36 generations. */
+      g_assert_cmpint (jint (summary, "to_send"), ==, 36);
+      g_assert_cmpint (g_hash_table_size (log), ==, 36);
+      check_policy (log, summary, 0.2, fault_names, G_N_ELEMENTS (fault_names), &failed,
+                    &unparseable);
+      g_test_message ("%s: %" G_GINT64_FORMAT " attempts, %" G_GINT64_FORMAT " failed, %"
+                      G_GINT64_FORMAT " unparseable", apis[a], jint (summary, "attempts"),
+                      failed, unparseable);
+      g_assert_cmpint (jint (summary, "failed"), ==, failed);
+      g_assert_cmpint (jint (summary, "unparseable"), ==, unparseable);
+      g_assert_cmpint (jint (summary, "verdicts"), ==, 20);
+      json_object_put (summary);
+
+      db = open_db (f->ws);
+      sql = g_strdup_printf ("SELECT v.status, v.preference, v.strength, ga.status, ga.score, "
+                             "gb.status, gb.score FROM current_verdicts v "
+                             "JOIN raters r ON r.id = v.rater_id AND r.name = '%s' "
+                             "JOIN comparisons c ON c.id = v.comparison_id "
+                             "LEFT JOIN current_grades ga ON ga.generation_id = c.a_id "
+                             "AND ga.rater_id = r.id LEFT JOIN current_grades gb "
+                             "ON gb.generation_id = c.b_id AND gb.rater_id = r.id", rater);
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          const char *status = (const char *) sqlite3_column_text (stmt, 0);
+
+          if (sqlite3_column_type (stmt, 3) == SQLITE_NULL)
+            {
+              /* Identical texts: a tie without a call. */
+              g_assert_cmpstr (status, ==, "ok");
+              g_assert_cmpfloat (sqlite3_column_double (stmt, 1), ==, 0.5);
+            }
+          else if (g_str_equal ((const char *) sqlite3_column_text (stmt, 3), "ok") &&
+                   g_str_equal ((const char *) sqlite3_column_text (stmt, 5), "ok"))
+            {
+              double ga = sqlite3_column_double (stmt, 4), gb = sqlite3_column_double (stmt, 6);
+
+              g_assert_cmpstr (status, ==, "ok");
+              g_assert_cmpfloat_with_epsilon (sqlite3_column_double (stmt, 1),
+                                              1 / (1 + exp (-(gb - ga))), 1e-12);
+              g_assert_cmpint (sqlite3_column_type (stmt, 2), ==, SQLITE_NULL);
+              checked++;
+            }
+          else
+            g_assert_cmpstr (status, !=, "ok");
+        }
+      sqlite3_finalize (stmt);
+      sqlite3_close (db);
+      g_assert_cmpint (checked, >, 10);
+    }
+  /* Usage. */
+  cli (&r, "score", f->ws, "--endpoint", server.url, "--model", "rm", "--api", "nope", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  cli (&r, "score", f->ws, "--endpoint", server.url, NULL);
+  g_assert_cmpint (r.status, ==, 2);
+}
+
 /* The cost limit stops sending; wrong usage is status 2. */
 static void
 test_cost_and_usage (Fixture       *f,
@@ -1108,6 +1197,8 @@ main (int    argc,
               test_templates, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/dead-endpoint", Fixture, GUINT_TO_POINTER (60), fixture_set_up,
               test_dead_endpoint, fixture_tear_down);
+  g_test_add ("/arbiter/judge-run/score", Fixture, GUINT_TO_POINTER (20), fixture_set_up,
+              test_score, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/cost-and-usage", Fixture, GUINT_TO_POINTER (20),
               fixture_set_up, test_cost_and_usage, fixture_tear_down);
   return g_test_run ();
