@@ -58,9 +58,9 @@ clear_list_box (GtkListBox *box)
     gtk_list_box_remove (box, child);
 }
 
-/* The first line of the prompt's last user message, for the list. */
-static char *
-prompt_summary (const char *messages_json)
+/* The first line of the prompt's last message, for lists (here and in the inspector). */
+char *
+arb_prompt_summary (const char *messages_json)
 {
   json_object *m = messages_json ? json_tokener_parse (messages_json) : NULL;
   const char *text = "";
@@ -194,7 +194,7 @@ arb_review_page_refresh (ArbReviewPage *self)
     {
       gint64 id = g_array_index (self->disputed, gint64, i);
       g_autoptr(ArbComparisonView) view = arb_workspace_get_comparison (self->workspace, id, NULL);
-      g_autofree char *summary = view ? prompt_summary (view->messages) : g_strdup ("?");
+      g_autofree char *summary = view ? arb_prompt_summary (view->messages) : g_strdup ("?");
       GtkWidget *label = gtk_label_new (summary);
 
       gtk_label_set_xalign (GTK_LABEL (label), 0);

@@ -21,4 +21,6 @@ void           arb_review_page_refresh        (ArbReviewPage *self);
 guint          arb_review_page_get_n_disputed (ArbReviewPage *self);
 gint64         arb_review_page_get_comparison (ArbReviewPage *self);
 
+char          *arb_prompt_summary            (const char    *messages_json);
+
 G_END_DECLS

@@ -16,6 +16,7 @@
 #include "arb-compare-page.h"
 #include "arb-import.h"
 #include "arb-overview-page.h"
+#include "arb-dashboard-page.h"
 #include "arb-review-page.h"
 #include "arb-window.h"
 
@@ -39,6 +40,7 @@ struct _ArbWindow
   ArbOverviewPage      *overview;
   ArbComparePage       *compare;
   ArbReviewPage        *review;
+  ArbDashboardPage     *dashboard;
   ArbWorkspace         *workspace;
   GSettings            *settings;
   GPtrArray            *recent_rows;
@@ -360,6 +362,8 @@ visible_page_changed_cb (ArbWindow *self)
   /* Others may have labelled meanwhile. */
   if (gtk_stack_get_visible_child (self->pages) == GTK_WIDGET (self->review))
     arb_review_page_refresh (self->review);
+  if (gtk_stack_get_visible_child (self->pages) == GTK_WIDGET (self->dashboard))
+    arb_dashboard_page_refresh (self->dashboard);
   /* On a narrow window choosing a page in the sidebar shows it. */
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child (self->leaflet, self->content);
@@ -496,8 +500,13 @@ set_workspace (ArbWindow    *self,
   arb_review_page_set_workspace (self->review, ws,
                                  get_app (self) ? arb_application_get_annotator (get_app (self))
                                                 : NULL);
-  /* Reviewing is not for someone labelling under --annotator (they would see others' verdicts). */
+  arb_dashboard_page_set_workspace (self->dashboard, ws);
+  /* Reviewing and the dashboard are not for someone labelling under --annotator (they would
+   * see others' verdicts). */
   gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, GTK_WIDGET (self->review)),
+                              get_app (self) == NULL ||
+                              !arb_application_get_annotator_forced (get_app (self)));
+  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, GTK_WIDGET (self->dashboard)),
                               get_app (self) == NULL ||
                               !arb_application_get_annotator_forced (get_app (self)));
   if (ws != NULL)
@@ -1340,6 +1349,9 @@ arb_window_init (ArbWindow *self)
   self->review = arb_review_page_new ();
   arb_window_add_page (self, GTK_WIDGET (self->review), "review", _("Review"),
                        "dialog-question-symbolic");
+  self->dashboard = arb_dashboard_page_new ();
+  arb_window_add_page (self, GTK_WIDGET (self->dashboard), "dashboard", _("Dashboard"),
+                       "x-office-presentation-symbolic");
   g_signal_connect_object (self->pages, "notify::visible-child",
                            G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
 

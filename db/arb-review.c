@@ -25,6 +25,7 @@ arb_verdict_info_free (ArbVerdictInfo *info)
   g_free (info->status);
   g_free (info->presented);
   g_free (info->rationale);
+  g_free (info->raw);
   g_free (info);
 }
 
@@ -104,10 +105,11 @@ arb_workspace_list_verdicts (ArbWorkspace  *self,
 
   stmt = _arb_workspace_prepare (self,
                                  "SELECT v.id, r.name, r.kind, r.role, v.status, v.preference,"
-                                 " v.strength, v.presented, v.rationale, v.seconds"
+                                 " v.strength, v.presented, v.rationale, v.seconds, v.raw, v.sample"
                                  " FROM current_verdicts v JOIN raters r ON r.id = v.rater_id"
                                  " WHERE v.comparison_id = ?"
-                                 " ORDER BY r.kind = 'human' DESC, r.role, r.name, v.presented",
+                                 " ORDER BY r.kind = 'human' DESC, r.role, r.name, v.sample,"
+                                 " v.presented",
                                  error);
   if (stmt == NULL)
     return NULL;
@@ -127,6 +129,8 @@ arb_workspace_list_verdicts (ArbWorkspace  *self,
       v->presented = dup_text (stmt, 7);
       v->rationale = dup_text (stmt, 8);
       v->seconds = sqlite3_column_type (stmt, 9) == SQLITE_NULL ? -1 : sqlite3_column_double (stmt, 9);
+      v->raw = dup_text (stmt, 10);
+      v->sample = sqlite3_column_int (stmt, 11);
       g_ptr_array_add (rows, v);
     }
   sqlite3_reset (stmt);
@@ -195,4 +199,110 @@ arb_workspace_adjudicate (ArbWorkspace  *self,
       return -1;
     }
   return id;
+}
+
+void
+arb_grade_info_free (ArbGradeInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->rater);
+  g_free (info->status);
+  g_free (info->raw);
+  g_free (info);
+}
+
+/**
+ * arb_workspace_list_grades:
+ *
+ * Returns: (transfer full) (element-type ArbGradeInfo): every current grade of the generation
+ */
+GPtrArray *
+arb_workspace_list_grades (ArbWorkspace  *self,
+                           gint64         generation_id,
+                           GError       **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) arb_grade_info_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _arb_workspace_prepare (self,
+                                 "SELECT r.name, g.status, g.score, g.raw"
+                                 " FROM current_grades g JOIN raters r ON r.id = g.rater_id"
+                                 " WHERE g.generation_id = ? ORDER BY r.name, g.sample", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, generation_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ArbGradeInfo *g = g_new0 (ArbGradeInfo, 1);
+
+      g->rater = dup_text (stmt, 0);
+      g->status = dup_text (stmt, 1);
+      g->score = sqlite3_column_type (stmt, 2) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 2);
+      g->raw = dup_text (stmt, 3);
+      g_ptr_array_add (rows, g);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (self), "listing grades");
+      return NULL;
+    }
+  return g_steal_pointer (&rows);
+}
+
+/**
+ * arb_workspace_list_comparisons_between:
+ * @system: a system's name
+ * @other: (nullable): another system's name, or %NULL for any other system
+ * @limit: at most this many
+ *
+ * The comparisons of @system with @other (in either orientation), those with the most current
+ * verdicts first: what a click on a leaderboard row or a matrix cell drills down to.
+ *
+ * Returns: (transfer full) (element-type gint64): comparison ids
+ */
+GArray *
+arb_workspace_list_comparisons_between (ArbWorkspace *self,
+                                        const char   *system,
+                                        const char   *other,
+                                        guint         limit,
+                                        GError      **error)
+{
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _arb_workspace_prepare (self,
+                                 "SELECT c.id FROM visible_comparisons c"
+                                 " JOIN generations ga ON ga.id = c.a_id"
+                                 " JOIN generations gb ON gb.id = c.b_id"
+                                 " JOIN systems sa ON sa.id = ga.system_id"
+                                 " JOIN systems sb ON sb.id = gb.system_id"
+                                 " WHERE sa.id <> sb.id"
+                                 " AND ((sa.name = ?1 AND (?2 IS NULL OR sb.name = ?2))"
+                                 "   OR (sb.name = ?1 AND (?2 IS NULL OR sa.name = ?2)))"
+                                 " ORDER BY (SELECT count(*) FROM current_verdicts v"
+                                 "           WHERE v.comparison_id = c.id) DESC, c.id"
+                                 " LIMIT ?3", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, system, -1, SQLITE_TRANSIENT);
+  if (other != NULL)
+    sqlite3_bind_text (stmt, 2, other, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, limit);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (ids, id);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (self), "listing comparisons");
+      return NULL;
+    }
+  return g_steal_pointer (&ids);
 }

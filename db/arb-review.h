@@ -20,7 +20,28 @@ typedef struct
   char   *presented;   /* (nullable) */
   char   *rationale;   /* (nullable) */
   double  seconds;     /* -1 when unknown */
+  char   *raw;         /* (nullable) a machine rater's reply as it came */
+  int     sample;
 } ArbVerdictInfo;
+
+/* One current grade of a generation (a reward model's score, a judge's 1-10). */
+typedef struct
+{
+  char   *rater;
+  char   *status;      /* ok, unparseable, failed */
+  double  score;       /* NaN when none */
+  char   *raw;         /* (nullable) */
+} ArbGradeInfo;
+
+void       arb_grade_info_free                (ArbGradeInfo   *info);
+GPtrArray *arb_workspace_list_grades          (ArbWorkspace   *self,
+                                               gint64          generation_id,
+                                               GError        **error);
+GArray    *arb_workspace_list_comparisons_between (ArbWorkspace *self,
+                                                   const char   *system,
+                                                   const char   *other,
+                                                   guint         limit,
+                                                   GError      **error);
 
 void       arb_verdict_info_free              (ArbVerdictInfo *info);
 

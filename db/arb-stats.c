@@ -28,6 +28,7 @@ typedef struct
   int    strength;    /* -1 unknown */
   int    presented;   /* ArbPresented */
   int    sample;
+  double seconds;     /* NaN unknown */
 } Row;
 
 void
@@ -175,7 +176,7 @@ read_rows (ArbWorkspace *ws,
 
   sql = g_strdup_printf ("SELECT v.comparison_id, ga.system_id, gb.system_id, ga.length,"
                          " gb.length, v.rater_id, v.status, v.preference, v.strength, v.presented,"
-                         " v.sample"
+                         " v.sample, v.seconds"
                          " FROM current_verdicts v"
                          " JOIN visible_comparisons c ON c.id = v.comparison_id"
                          " JOIN generations ga ON ga.id = c.a_id"
@@ -214,6 +215,8 @@ read_rows (ArbWorkspace *ws,
                       : g_strcmp0 (presented, "ba") == 0 ? ARB_PRESENTED_BA
                       : ARB_PRESENTED_UNKNOWN;
       row.sample = sqlite3_column_int (stmt, 10);
+      row.seconds = sqlite3_column_type (stmt, 11) == SQLITE_NULL
+                    ? NAN : sqlite3_column_double (stmt, 11);
       g_array_append_val (rows, row);
     }
   sqlite3_reset (stmt);
@@ -740,7 +743,7 @@ arb_workspace_compute_agreement (ArbWorkspace              *ws,
   g_autofree int *item_major = NULL;
   g_autofree gboolean *flip = NULL;
   g_autofree double *values = NULL;
-  g_autoptr(GPtrArray) picks = NULL, presented = NULL;
+  g_autoptr(GPtrArray) picks = NULL, presented = NULL, seconds = NULL;
   int gold_rater = -1;
   gboolean majority = g_strcmp0 (options->gold, "majority") == 0;
   guint nr, ni;
@@ -852,6 +855,7 @@ arb_workspace_compute_agreement (ArbWorkspace              *ws,
     labels[k] = first[k] = second[k] = ARB_PICK_MISSING;
   picks = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   presented = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
+  seconds = g_ptr_array_new_with_free_func ((GDestroyNotify) g_array_unref);
   out->raters = g_ptr_array_new_with_free_func ((GDestroyNotify) rater_result_free);
   for (guint i = 0; i < nr; i++)
     {
@@ -864,6 +868,7 @@ arb_workspace_compute_agreement (ArbWorkspace              *ws,
       g_ptr_array_add (out->raters, res);
       g_ptr_array_add (picks, g_array_new (FALSE, FALSE, sizeof (int)));
       g_ptr_array_add (presented, g_array_new (FALSE, FALSE, sizeof (int)));
+      g_ptr_array_add (seconds, g_array_new (FALSE, FALSE, sizeof (double)));
     }
 
   /* Labels: rater-major, labels[r·ni + item]. */
@@ -889,6 +894,8 @@ arb_workspace_compute_agreement (ArbWorkspace              *ws,
           res->n_verdicts++;
           g_array_append_val (picks->pdata[ri], p);
           g_array_append_val (presented->pdata[ri], rk->presented);
+          if (!isnan (rk->seconds) && rk->seconds >= 0)
+            g_array_append_val (seconds->pdata[ri], rk->seconds);
           if (rk->sample != r->sample)
             continue;   /* the first sample only */
           if (rk->presented == ARB_PRESENTED_AB && p1 == ARB_PICK_MISSING)
@@ -994,6 +1001,11 @@ arb_workspace_compute_agreement (ArbWorkspace              *ws,
         }
       arb_first_position_rate ((const int *) pk->data, (const int *) pr->data, pk->len,
                                &res->position);
+      {
+        GArray *sec = seconds->pdata[ri];
+
+        res->median_seconds = arb_quantile ((double *) sec->data, sec->len, 0.5);
+      }
     }
 
   /* Between raters (the gold rater included when it is one of them). */
@@ -1025,6 +1037,20 @@ arb_workspace_compute_agreement (ArbWorkspace              *ws,
           out->percent_agreement[x * nr + y] = NAN;
         out->n_common[x * nr + y] = used;
       }
+  for (guint x = 0; x < nr; x++)
+    {
+      ArbRaterResult *res = out->raters->pdata[x];
+      double sum = 0;
+      guint m = 0;
+
+      for (guint y = 0; y < nr; y++)
+        if (y != x && !isnan (out->cohen_kappa[x * nr + y]))
+          {
+            sum += out->cohen_kappa[x * nr + y];
+            m++;
+          }
+      res->mean_kappa = m > 0 ? sum / m : NAN;
+    }
   item_major = g_new (int, MAX ((gsize) nr * ni, 1));
   values = g_new (double, MAX ((gsize) nr * ni, 1));
   for (guint ri = 0; ri < nr; ri++)

@@ -99,6 +99,8 @@ typedef struct
   gboolean         has_orders;    /* asked in both presented orders on some comparisons */
   ArbOrderAccuracy orders;
   ArbPositionBias  position;
+  double           median_seconds; /* per verdict, over those with a time; NaN without */
+  double           mean_kappa;     /* Cohen's κ with each other rater, averaged; NaN without */
 } ArbRaterResult;
 
 typedef struct
