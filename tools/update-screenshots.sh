@@ -16,5 +16,6 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
   env GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 \
       GSETTINGS_SCHEMA_DIR=build/data ARB_CLI=build/app/arbiter-cli G_TEST_BUILDDIR=build/tests \
       ARB_SCREENSHOT_DIR="$PWD/docs" \
-  bash -c 'build/tests/gui/test-window && build/tests/gui/test-compare'
+  ARB_SHARED_DATA="$(cd .. && pwd)/shared/data" \
+  bash -c 'build/tests/gui/test-window && build/tests/gui/test-compare && build/tests/gui/test-dashboard'
 ls -l docs/screenshot-*.png
