@@ -17,6 +17,7 @@
 
 #include <json.h>
 
+#include "arb-api-key.h"
 #include "arb-calls.h"
 #include "arb-judge-run.h"
 
@@ -373,6 +374,19 @@ plan_task (Run         *run,
   return TRUE;
 }
 
+static void
+free_keys (char  **keys,
+           guint   n)
+{
+  for (guint i = 0; keys != NULL && i < n; i++)
+    if (keys[i] != NULL)
+      {
+        memset (keys[i], 0, strlen (keys[i]));
+        g_free (keys[i]);
+      }
+  g_free (keys);
+}
+
 /**
  * arb_judge_run:
  * @out_result: (out caller-allocates): counts; clear with arb_judge_result_clear
@@ -401,6 +415,7 @@ arb_judge_run (ArbWorkspace           *ws,
   g_autofree char *identity = NULL;
   g_autofree ArbHttpEndpoint *endpoints = NULL;
   g_auto(GStrv) urls = NULL;
+  char **keys = NULL;   /* per endpoint, from the keyring; wiped before they are freed */
   const char *api_key = NULL;
   Run run = { 0 };
   ArbHttpOptions http = { 0 };
@@ -581,11 +596,24 @@ arb_judge_run (ArbWorkspace           *ws,
     {
       urls = g_new0 (char *, options->n_endpoints + 1);
       endpoints = g_new0 (ArbHttpEndpoint, options->n_endpoints);
+      keys = g_new0 (char *, options->n_endpoints);
       for (guint i = 0; i < options->n_endpoints; i++)
         {
           urls[i] = arb_judge_endpoint_url (options->endpoints[i]);
           endpoints[i].url = urls[i];
-          endpoints[i].api_key = api_key;
+          /* Without --api-key-env, each endpoint's key comes from the keyring, if any. */
+          if (api_key == NULL)
+            {
+              g_autoptr(GError) local = NULL;
+
+              keys[i] = arb_api_key_lookup (options->endpoints[i], &local);
+              if (local != NULL)
+                {
+                  g_propagate_error (error, g_steal_pointer (&local));
+                  goto fail;
+                }
+            }
+          endpoints[i].api_key = api_key != NULL ? api_key : keys[i];
           endpoints[i].concurrency = options->concurrency > 0 ? options->concurrency : 16;
           endpoints[i].rpm = options->rpm;
           endpoints[i].tpm = options->tpm;
@@ -624,6 +652,7 @@ arb_judge_run (ArbWorkspace           *ws,
     }
 
 done:
+  free_keys (keys, options->n_endpoints);
   run.result.seconds = (g_get_monotonic_time () - run.started) / 1e6;
   if (out_result != NULL)
     *out_result = run.result;

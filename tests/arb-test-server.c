@@ -2,6 +2,7 @@
  *
  * Usage: arb-test-server [--fault-rate R] [--faults KIND,...] [--stall S] [--retry-after S]
  *                        [--delay MS] [--api-key-env VAR] [--log FILE] [--log-times]
+ *                        [--exit-with-stdin]
  *
  * Listens on 127.0.0.1 on a port the kernel picks and prints "PORT N" on stdout. Serves
  * POST /v1/chat/completions over HTTP/1.1 with keep-alive, one thread per connection. The reply
@@ -55,7 +56,8 @@ static double retry_after = -1;       /* < 0: 0 or 1 s, by the request's hash */
 static int delay_ms = 0;
 static Fault enabled[N_FAULTS];       /* the kinds that may be chosen */
 static guint n_enabled = 0;
-static gboolean log_times = FALSE;      /* add the wall-clock µs to each log line */
+static gboolean log_times = FALSE;
+static gboolean exit_with_stdin = FALSE; /* exit when stdin closes: the test that ran us died */      /* add the wall-clock µs to each log line */
 static const char *required_key = NULL; /* when set, requests must carry it as a bearer token */
 static FILE *log_file = NULL;
 static GMutex lock;
@@ -376,6 +378,17 @@ answer (int         fd,
 }
 
 static gpointer
+watch_stdin (gpointer data)
+{
+  char c;
+
+  while (read (STDIN_FILENO, &c, 1) > 0)
+    ;
+  _exit (0);
+  return NULL;
+}
+
+static gpointer
 serve_connection (gpointer data)
 {
   int fd = GPOINTER_TO_INT (data);
@@ -460,6 +473,7 @@ main (int    argc,
     { "faults", 0, 0, G_OPTION_ARG_STRING, &faults, "Kinds of fault to inject (default: all): 400,429,500,503,stall,reset,truncated,malformed,noverdict", "LIST" },
     { "retry-after", 0, 0, G_OPTION_ARG_DOUBLE, &retry_after, "Seconds a 429 asks to wait (default: 0 or 1 by request)", "S" },
     { "delay", 0, 0, G_OPTION_ARG_INT, &delay_ms, "Milliseconds before every answer", "MS" },
+    { "exit-with-stdin", 0, 0, G_OPTION_ARG_NONE, &exit_with_stdin, "Exit when stdin reaches its end", NULL },
     { "log-times", 0, 0, G_OPTION_ARG_NONE, &log_times, "End each log line with the time it arrived (µs since 1970)", NULL },
     { "fault-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fault_rate, "Share of requests that fault (0–1)", "R" },
     { "stall", 0, 0, G_OPTION_ARG_DOUBLE, &stall_seconds, "Seconds a stalled request hangs", "S" },
@@ -523,6 +537,8 @@ main (int    argc,
       fprintf (stderr, "arb-test-server: %s\n", g_strerror (errno));
       return 1;
     }
+  if (exit_with_stdin)
+    g_thread_unref (g_thread_new ("stdin", watch_stdin, NULL));
   printf ("PORT %d\n", ntohs (addr.sin_port));
   fflush (stdout);
 

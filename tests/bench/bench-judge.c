@@ -68,8 +68,9 @@ server_start (Server     *server,
   if (path == NULL)
     g_error ("ARB_TEST_SERVER is not set: run this bench with meson test");
   server->log = g_build_filename (dir, name, NULL);
-  server->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, path, "--delay",
-                                   delay, "--log", server->log, "--log-times", NULL);
+  server->proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
+                                   &error, path, "--delay", delay, "--log", server->log,
+                                   "--log-times", "--exit-with-stdin", NULL);
   if (server->proc == NULL)
     g_error ("arb-test-server: %s", error->message);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->proc));

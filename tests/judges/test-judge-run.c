@@ -84,13 +84,16 @@ server_start (Server  *server,
   g_ptr_array_add (argv, (gpointer) env_path ("ARB_TEST_SERVER"));
   g_ptr_array_add (argv, (gpointer) "--log");
   g_ptr_array_add (argv, server->log);
+  g_ptr_array_add (argv, (gpointer) "--exit-with-stdin");
   va_start (args, fixture);
   for (const char *a = va_arg (args, const char *); a != NULL; a = va_arg (args, const char *))
     g_ptr_array_add (argv, (gpointer) a);
   va_end (args);
   g_ptr_array_add (argv, NULL);
+  /* Its stdin is a pipe from us: if this test dies, the server goes too. */
   server->proc = g_subprocess_newv ((const char *const *) argv->pdata,
-                                    G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+                                    G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                    G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
   g_assert_no_error (error);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server->proc));
   line = g_data_input_stream_read_line (in, NULL, NULL, &error);
