@@ -1005,6 +1005,46 @@ test_templates (Fixture       *f,
                                   "v.status = 'ok'"), ==, 20);
 }
 
+/* A run spreads over two endpoints, each within its own concurrency; no request goes to both. */
+static void
+test_spread (Fixture       *f,
+             gconstpointer  data)
+{
+  g_auto(Server) one = { 0 };
+  g_auto(Server) two = { 0 };
+  g_auto(Result) r = { 0 };
+  g_autoptr(GPtrArray) args = NULL;
+  g_autoptr(GHashTable) log1 = NULL;
+  g_autoptr(GHashTable) log2 = NULL;
+  GHashTableIter iter;
+  gpointer key;
+  gint64 t0;
+  double seconds;
+
+  server_start (&one, f, "--delay", "50", NULL);
+  server_start (&two, f, "--delay", "50", NULL);
+  args = judge_args (f, &one, "--endpoint", two.url, "--concurrency", "3", NULL);
+  t0 = g_get_monotonic_time ();
+  run_args (args, &r);
+  seconds = (g_get_monotonic_time () - t0) / 1e6;
+  g_assert_cmpint (r.status, ==, 0);
+  log1 = read_log (one.log, 0, NULL);
+  log2 = read_log (two.log, 0, NULL);
+  g_test_message ("54 requests: %u and %u, %.2f s", g_hash_table_size (log1),
+                  g_hash_table_size (log2), seconds);
+  g_assert_cmpint (g_hash_table_size (log1) + g_hash_table_size (log2), ==, 54);
+  g_assert_cmpint (g_hash_table_size (log1), >=, 18);
+  g_assert_cmpint (g_hash_table_size (log2), >=, 18);
+  g_hash_table_iter_init (&iter, log1);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_assert_false (g_hash_table_contains (log2, key));
+  /* 6 in flight at 50 ms: 54 requests take at least 9 rounds, 0.45 s; one endpoint alone at 3
+   * would take twice that. */
+  g_assert_cmpfloat (seconds, >=, 0.45);
+  g_assert_cmpint (db_int (f->ws, "SELECT count(*) FROM current_verdicts WHERE status = 'ok'"),
+                   ==, 60);
+}
+
 /* A run over a live and a dead endpoint: the dead one rests after failing, retries go to the
  * live one, and everything is answered. */
 static void
@@ -1198,6 +1238,8 @@ main (int    argc,
               test_cache, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/templates", Fixture, GUINT_TO_POINTER (20), fixture_set_up,
               test_templates, fixture_tear_down);
+  g_test_add ("/arbiter/judge-run/spread", Fixture, GUINT_TO_POINTER (60), fixture_set_up,
+              test_spread, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/dead-endpoint", Fixture, GUINT_TO_POINTER (60), fixture_set_up,
               test_dead_endpoint, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/score", Fixture, GUINT_TO_POINTER (20), fixture_set_up,
