@@ -16,6 +16,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <json.h>
@@ -161,9 +162,16 @@ on_header (char   *data,
       char *end = NULL;
       double seconds = g_ascii_strtod (value, &end);
 
-      /* An HTTP date instead of seconds: fall back to the backoff. */
       if (end != value && *end == '\0' && seconds >= 0)
         r->retry_after = MIN (seconds, 600);
+      else
+        {
+          /* An HTTP date (RFC 9110, 10.2.3); one in the past means now. */
+          time_t when = curl_getdate (value, NULL);
+
+          if (when != (time_t) -1)
+            r->retry_after = CLAMP ((double) (when - time (NULL)), 0, 600);
+        }
     }
   return len;
 }
@@ -390,10 +398,13 @@ finish (Engine          *e,
   else if (code == CURLE_OK)
     {
       why = g_strdup_printf ("HTTP %ld", status);
-      retry = status == 429 || status >= 500;
+      /* 408 (the server timed out waiting) is the server's failure, like a 5xx. */
+      retry = status == 429 || status == 408 || status >= 500;
       if (status == 429)
         e->stats.http_429++;
       else if (status >= 500)
+        e->stats.http_5xx++;
+      else if (status == 408)
         e->stats.http_5xx++;
       else
         e->stats.http_4xx++;
@@ -408,7 +419,9 @@ finish (Engine          *e,
       retry = code == CURLE_OPERATION_TIMEDOUT || code == CURLE_RECV_ERROR ||
               code == CURLE_SEND_ERROR || code == CURLE_GOT_NOTHING ||
               code == CURLE_PARTIAL_FILE || code == CURLE_COULDNT_CONNECT ||
-              code == CURLE_WRITE_ERROR || code == CURLE_BAD_CONTENT_ENCODING;
+              code == CURLE_WRITE_ERROR || code == CURLE_BAD_CONTENT_ENCODING ||
+              code == CURLE_HTTP2 || code == CURLE_HTTP2_STREAM ||
+              code == CURLE_SSL_CONNECT_ERROR || code == CURLE_COULDNT_RESOLVE_HOST;
     }
   /* The failed attempt used no tokens to speak of. */
   ep->tokens.level = MIN (ep->tokens.capacity, ep->tokens.level + request_tokens (r));
