@@ -44,6 +44,7 @@ static const Command commands[] = {
   { "score", arb_cli_score, "WS --endpoint URL --model NAME", N_("Score the generations with a reward model") },
   { "stats", arb_cli_stats, "WS [--baseline SYSTEM]", N_("Win rates and ratings of the systems") },
   { "agreement", arb_cli_agreement, "WS [--gold RATER|majority]", N_("How well the raters agree") },
+  { "plot", arb_cli_plot, "WS --chart NAME -o FILE", N_("Draw a chart into a PNG, SVG or PDF file") },
 };
 
 static void
