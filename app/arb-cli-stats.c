@@ -316,7 +316,7 @@ arb_cli_stats (int    argc,
 {
   g_auto(GStrv) raters = NULL;
   g_autofree char *baseline = NULL, *method = NULL, *orders = NULL, *failed = NULL;
-  g_autofree char *by = NULL, *format = NULL, *category = NULL;
+  g_autofree char *by = NULL, *format = NULL, *category = NULL, *paired = NULL;
   int bootstrap = 1000;
   double ci = 0.95;
   gint64 seed = 0;
@@ -339,10 +339,15 @@ arb_cli_stats (int    argc,
     { "ci", 0, 0, G_OPTION_ARG_DOUBLE, &ci, N_("Central interval (default 0.95)"), "P" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Seed of the bootstrap (default 0)"), "S" },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output: table, json, csv or md"), "F" },
+    { "paired", 0, 0, G_OPTION_ARG_STRING, &paired,
+      N_("Is X better than Y? A paired bootstrap over prompts of their preferences over the "
+         "baseline"), "X,Y" },
     { NULL }
   };
   g_autoptr(GOptionContext) context =
     g_option_context_new (_("WS — win rates and ratings of the systems"));
+  g_auto(GStrv) pair = NULL;
+  ArbPairedTest test;
   g_autoptr(ArbWorkspace) ws = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GStrvBuilder) cats = g_strv_builder_new ();
@@ -384,6 +389,15 @@ arb_cli_stats (int    argc,
     return arb_cli_usage_error (context, _("--bootstrap must be 0 or more"));
   if (!(ci > 0 && ci < 1))
     return arb_cli_usage_error (context, _("--ci must be between 0 and 1, e.g. 0.95"));
+  if (paired != NULL)
+    {
+      pair = g_strsplit (paired, ",", 2);
+      if (g_strv_length (pair) != 2 || *pair[0] == '\0' || *pair[1] == '\0' ||
+          g_str_equal (pair[0], pair[1]))
+        return arb_cli_usage_error (context, _("--paired takes two different systems: X,Y"));
+      if (by != NULL)
+        return arb_cli_usage_error (context, _("--paired and --by cannot go together"));
+    }
   options.raters = (const char * const *) raters;
   options.baseline = baseline;
   options.bootstrap = bootstrap;
@@ -401,13 +415,37 @@ arb_cli_stats (int    argc,
 
     if (stats == NULL)
       return arb_cli_fail (error);
+    if (pair != NULL && !arb_workspace_paired_test (ws, &options, pair[0], pair[1], &test, &error))
+      return arb_cli_fail (error);
     if (by != NULL)
       for (guint i = 0; stats->categories[i] != NULL; i++)
         g_strv_builder_add (cats, stats->categories[i]);
     else if (out == OUT_JSON)
-      all = stats_json (stats, category);
+      {
+        all = stats_json (stats, category);
+        if (pair != NULL)
+          {
+            json_object *t = json_object_new_object ();
+
+            json_object_object_add (t, "x", json_object_new_string (pair[0]));
+            json_object_object_add (t, "y", json_object_new_string (pair[1]));
+            json_object_object_add (t, "difference", number (test.difference));
+            json_object_object_add (t, "ci_low", number (test.ci_low));
+            json_object_object_add (t, "ci_high", number (test.ci_high));
+            json_object_object_add (t, "p_value", number (test.p_value));
+            json_object_object_add (t, "n_prompts", json_object_new_int64 (test.n));
+            json_object_object_add (all, "paired", t);
+          }
+      }
     else
-      stats_text (stats, category, out);
+      {
+        stats_text (stats, category, out);
+        if (pair != NULL)
+          printf (_("\n%s against %s, paired over %u prompts: mean preference over %s differs by "
+                    "%+.4f (%.0f %% interval %+.4f to %+.4f); p = %.4f that %s is not better\n"),
+                  pair[0], pair[1], test.n, stats->baseline, test.difference, 100 * ci,
+                  test.ci_low, test.ci_high, test.p_value, pair[0]);
+      }
   }
   categories = g_strv_builder_end (cats);
   if (by != NULL)

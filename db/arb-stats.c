@@ -19,6 +19,7 @@
 typedef struct
 {
   gint64 comparison;
+  gint64 prompt;
   gint64 system_a;
   gint64 system_b;
   gint64 length_a;
@@ -176,7 +177,7 @@ read_rows (ArbWorkspace *ws,
 
   sql = g_strdup_printf ("SELECT v.comparison_id, ga.system_id, gb.system_id, ga.length,"
                          " gb.length, v.rater_id, v.status, v.preference, v.strength, v.presented,"
-                         " v.sample, v.seconds"
+                         " v.sample, v.seconds, c.prompt_id"
                          " FROM current_verdicts v"
                          " JOIN visible_comparisons c ON c.id = v.comparison_id"
                          " JOIN generations ga ON ga.id = c.a_id"
@@ -217,6 +218,7 @@ read_rows (ArbWorkspace *ws,
       row.sample = sqlite3_column_int (stmt, 10);
       row.seconds = sqlite3_column_type (stmt, 11) == SQLITE_NULL
                     ? NAN : sqlite3_column_double (stmt, 11);
+      row.prompt = sqlite3_column_int64 (stmt, 12);
       g_array_append_val (rows, row);
     }
   sqlite3_reset (stmt);
@@ -1066,4 +1068,124 @@ arb_workspace_compute_agreement (ArbWorkspace              *ws,
   out->alpha_ordinal = arb_krippendorff_alpha (values, nr, ni, ARB_ALPHA_ORDINAL);
   out->alpha_interval = arb_krippendorff_alpha (values, nr, ni, ARB_ALPHA_INTERVAL);
   return g_steal_pointer (&out);
+}
+
+/**
+ * arb_workspace_paired_test:
+ * @ws: a workspace
+ * @options: raters, baseline, category, failed policy, bootstrap rounds, ci and seed
+ * @x: a system's name
+ * @y: another system's name
+ * @out: (out caller-allocates): the difference of mean preferences over the baseline, its
+ *   interval and the one-sided p-value for "x is better than y"
+ * @error: return location for an error
+ *
+ * The paired bootstrap test over prompts (arb_paired_bootstrap): for every prompt on which both
+ * systems were compared with the baseline, the mean preference of each over the baseline on it
+ * (every verdict its own preference, as the `each` rule); prompts are resampled with their pair.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+arb_workspace_paired_test (ArbWorkspace          *ws,
+                           const ArbStatsOptions *options,
+                           const char            *x,
+                           const char            *y,
+                           ArbPairedTest         *out,
+                           GError               **error)
+{
+  g_autoptr(GPtrArray) raters = NULL;
+  g_autoptr(GHashTable) rindex = NULL;
+  g_autoptr(GArray) rows = NULL;
+  g_autoptr(GHashTable) prompts = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, g_free);
+  g_autoptr(GArray) xs = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) ys = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autofree char *baseline = NULL;
+  gint64 xid, yid, bid;
+  ArbBootstrapOptions boot;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (ARB_IS_WORKSPACE (ws), FALSE);
+
+  if ((xid = baseline_by_name (ws, x, error)) < 0 || (yid = baseline_by_name (ws, y, error)) < 0)
+    return FALSE;
+  if (options->baseline != NULL)
+    baseline = g_strdup (options->baseline);
+  else
+    {
+      ArbStatsOptions o = *options;
+      g_autoptr(ArbStats) stats = NULL;
+
+      o.bootstrap = 0;
+      stats = arb_workspace_compute_stats (ws, &o, error);
+      if (stats == NULL)
+        return FALSE;
+      baseline = g_strdup (stats->baseline);
+    }
+  if (baseline == NULL || (bid = baseline_by_name (ws, baseline, error)) < 0)
+    {
+      if (error != NULL && *error == NULL)
+        g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_NOT_FOUND,
+                     _("%s: no verdicts between systems to test"), arb_workspace_get_path (ws));
+      return FALSE;
+    }
+  raters = choose_raters (ws, options->raters, TRUE, error);
+  if (raters == NULL)
+    return FALSE;
+  rindex = rater_index (raters);
+  rows = read_rows (ws, rindex, options->category, FALSE, error);
+  if (rows == NULL)
+    return FALSE;
+
+  /* Per prompt: sums and counts of x's and y's preferences over the baseline. */
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const Row *r = &g_array_index (rows, Row, i);
+      ArbVerdict v = row_verdict (r, options->failed);
+      gint64 other = r->system_a == bid ? r->system_b : r->system_b == bid ? r->system_a : -1;
+      double pref, *acc;
+
+      if (isnan (v.preference) || (other != xid && other != yid))
+        continue;
+      pref = r->system_a == bid ? v.preference : 1.0 - v.preference;
+      acc = g_hash_table_lookup (prompts, &r->prompt);
+      if (acc == NULL)
+        {
+          gint64 *key = g_new (gint64, 1);
+
+          *key = r->prompt;
+          acc = g_new0 (double, 4);
+          g_hash_table_insert (prompts, key, acc);
+        }
+      acc[other == xid ? 0 : 2] += pref;
+      acc[other == xid ? 1 : 3] += 1;
+    }
+  g_hash_table_iter_init (&iter, prompts);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      double *acc = value;
+      double mx, my;
+
+      if (acc[1] == 0 || acc[3] == 0)
+        continue;
+      mx = acc[0] / acc[1];
+      my = acc[2] / acc[3];
+      g_array_append_val (xs, mx);
+      g_array_append_val (ys, my);
+    }
+  if (xs->len == 0)
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_NOT_FOUND,
+                   _("%s: no prompt on which both %s and %s were compared with %s"),
+                   arb_workspace_get_path (ws), x, y, baseline);
+      return FALSE;
+    }
+  arb_bootstrap_options_init (&boot);
+  boot.rounds = options->bootstrap > 0 ? options->bootstrap : 1000;
+  boot.seed = options->seed;
+  boot.ci = options->ci;
+  boot.cancel = options->cancel;
+  return arb_paired_bootstrap ((const double *) xs->data, (const double *) ys->data, xs->len,
+                               &boot, out, error);
 }

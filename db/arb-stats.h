@@ -79,6 +79,13 @@ ArbStats *arb_workspace_compute_stats (ArbWorkspace          *ws,
                                        const ArbStatsOptions *options,
                                        GError               **error);
 
+gboolean  arb_workspace_paired_test   (ArbWorkspace          *ws,
+                                       const ArbStatsOptions *options,
+                                       const char            *x,
+                                       const char            *y,
+                                       ArbPairedTest         *out,
+                                       GError               **error);
+
 typedef struct
 {
   const char * const *raters;   /* NULL or empty: every rater */

@@ -413,6 +413,27 @@ test_formats_and_errors (void)
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "(baseline)"));
 
+  /* Is x better than y? On each of the 10 prompts x's preference over base is x_over_base[i]
+   * and y's is 0: the difference is their mean, 0.64, and no resample reaches 0. */
+  RUN (&run, "stats", ws, "--rater", "h1", "--baseline", "base", "--paired", "x,y",
+       "--format", "json");
+  g_assert_cmpint (run.status, ==, 0);
+  {
+    g_autoptr(json_object) r = parse_json (run.out);
+    json_object *t = json_object_object_get (r, "paired");
+
+    g_assert_nonnull (t);
+    g_assert_cmpfloat_with_epsilon (get_double (t, "difference"), 0.64, 1e-12);
+    g_assert_cmpint (get_int (t, "n_prompts"), ==, 10);
+    g_assert_cmpfloat (get_double (t, "ci_low"), >, 0.0);
+    g_assert_cmpfloat (get_double (t, "ci_high"), <=, 1.0);
+    g_assert_cmpfloat (get_double (t, "p_value"), <, 0.01);
+  }
+  RUN (&run, "stats", ws, "--paired", "x");
+  g_assert_cmpint (run.status, ==, 2);
+  RUN (&run, "stats", ws, "--paired", "x,nothing");
+  g_assert_cmpint (run.status, ==, 1);
+
   RUN (&run, "stats", ws, "--rater", "nobody");
   g_assert_cmpint (run.status, ==, 1);
   g_assert_nonnull (strstr (run.err, "no rater named “nobody”"));
