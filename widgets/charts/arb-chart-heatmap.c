@@ -227,7 +227,7 @@ arb_chart_heatmap (cairo_t              *cr,
   ArbChartStyle storage;
   HeatmapLayout L;
   double line, label_scale, col_scale, widest_col = 0, col_h;
-  gboolean rotate = FALSE;
+  gboolean rotate = FALSE, steep;
 
   g_return_if_fail (cr != NULL && data != NULL);
   style = _arb_chart_style_or_default (style, &storage);
@@ -315,6 +315,8 @@ arb_chart_heatmap (cairo_t              *cr,
       col_scale = CLAMP (L.cell / (1.45 * line), 0.6, label_scale);
     }
   col_h = _arb_chart_line_height (cr, style, col_scale);
+  /* Labels at 45° stand √2 line heights apart; upright ones one line height. */
+  steep = rotate && L.cell < col_h * G_SQRT2;
   for (guint c = 0; c < data->n_cols && data->col_labels != NULL; c++)
     {
       g_autoptr(PangoLayout) layout = _arb_chart_text (cr, style, data->col_labels[c],
@@ -326,11 +328,21 @@ arb_chart_heatmap (cairo_t              *cr,
           _arb_chart_draw_text (cr, layout, cx, top, 0.5, 0);
           continue;
         }
-      /* The end of the text at the column's centre, reading up to the right. */
-      _arb_chart_fit_width (layout, (L.bottom - 2 * ARB_CHART_PAD) / G_SQRT2 * 2 - col_h);
       cairo_save (cr);
-      cairo_translate (cr, cx + col_h / 4, top + col_h / 4);
-      cairo_rotate (cr, -G_PI / 4);
+      if (steep)
+        {
+          /* Too narrow even at 45°: straight up, the end of the text under the column. */
+          _arb_chart_fit_width (layout, L.bottom - 2 * ARB_CHART_PAD);
+          cairo_translate (cr, cx, top);
+          cairo_rotate (cr, -G_PI / 2);
+        }
+      else
+        {
+          /* The end of the text at the column's centre, reading up to the right. */
+          _arb_chart_fit_width (layout, (L.bottom - 2 * ARB_CHART_PAD) * G_SQRT2 - col_h);
+          cairo_translate (cr, cx + col_h / 4, top + col_h / 4);
+          cairo_rotate (cr, -G_PI / 4);
+        }
       _arb_chart_draw_text (cr, layout, 0, 0, 1, 0.5);
       cairo_restore (cr);
     }
