@@ -463,6 +463,43 @@ test_styles_and_text (void)
   cairo_surface_destroy (s);
 }
 
+/* Nothing to draw, one value, NaN everywhere: a chart with its frame and no error, never a
+ * crash or a cairo error state. */
+static void
+test_degenerate (void)
+{
+  static const double one[] = { 5 };
+  static const double nan1[] = { NAN, NAN };
+  static const char *names[] = { "only", "other" };
+  ArbForestData empty_forest = { .title = "none", .n = 0, .reference = NAN };
+  ArbForestData one_forest = { .labels = names, .values = one, .n = 1, .reference = 5 };
+  ArbHeatmapData flat = {
+    .row_labels = names, .col_labels = NULL, .n_rows = 1, .n_cols = 1, .values = one,
+    .min = 1, .max = 1, .center = NAN, .value_format = "%.0f",
+  };
+  ArbHeatmapData none = { .n_rows = 0, .n_cols = 0 };
+  ArbScatterData nan_scatter = {
+    .labels = names, .x = nan1, .y = nan1, .n = 2, .x_reference = NAN, .y_reference = NAN,
+  };
+  cairo_surface_t *s = new_surface ();
+  cairo_t *cr = cairo_create (s);
+  ArbChartFrame f;
+
+  arb_chart_forest (cr, W, H, NULL, &empty_forest);
+  g_assert_false (arb_chart_forest_frame (cr, W, H, NULL, &empty_forest, &f));
+  arb_chart_forest (cr, W, H, NULL, &one_forest);
+  g_assert_true (arb_chart_forest_frame (cr, W, H, NULL, &one_forest, &f));
+  g_assert_cmpfloat (f.x_min, <, 5);
+  g_assert_cmpfloat (f.x_max, >, 5);
+  arb_chart_heatmap (cr, W, H, NULL, &flat);
+  arb_chart_heatmap (cr, W, H, NULL, &none);
+  arb_chart_scatter (cr, W, H, NULL, &nan_scatter);
+  arb_chart_heatmap (cr, 20, 20, NULL, &flat);   /* too small for any cell */
+  g_assert_cmpint (cairo_status (cr), ==, CAIRO_STATUS_SUCCESS);
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
 /* ---- files ------------------------------------------------------------------------------- */
 
 static void
@@ -642,6 +679,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/charts/scale", test_scale);
   g_test_add_func ("/arbiter/charts/scatter", test_scatter);
   g_test_add_func ("/arbiter/charts/styles-and-text", test_styles_and_text);
+  g_test_add_func ("/arbiter/charts/degenerate", test_degenerate);
   g_test_add_func ("/arbiter/charts/save", test_save);
   return g_test_run ();
 }

@@ -160,8 +160,13 @@ draw_legend (cairo_t              *cr,
 {
   double c = _arb_chart_is_finite (data->center) ? data->center : (data->min + data->max) / 2;
   double lo, hi, step, tick_w = 0;
-  cairo_pattern_t *p = cairo_pattern_create_linear (0, y + h, 0, y);
+  cairo_pattern_t *p;
   int n_stops = data->scale == ARB_CHART_SCALE_SEQUENTIAL ? 2 : 3;
+
+  /* A scale of no width has no bar to draw. */
+  if (!(data->max > data->min) || !_arb_chart_is_finite (data->max - data->min))
+    return;
+  p = cairo_pattern_create_linear (0, y + h, 0, y);
 
   for (int i = 0; i < n_stops; i++)
     {
@@ -230,6 +235,7 @@ arb_chart_heatmap (cairo_t              *cr,
   gboolean rotate = FALSE, steep;
 
   g_return_if_fail (cr != NULL && data != NULL);
+  g_return_if_fail (data->n_rows == 0 || data->n_cols == 0 || data->values != NULL);
   style = _arb_chart_style_or_default (style, &storage);
 
   cairo_save (cr);
@@ -240,7 +246,6 @@ arb_chart_heatmap (cairo_t              *cr,
       cairo_restore (cr);
       return;
     }
-  g_return_if_fail (data->values != NULL);
 
   line = _arb_chart_line_height (cr, style, 1.0);
   label_scale = CLAMP (L.cell * 0.8 / line, 0.6, 1.0);
