@@ -19,11 +19,25 @@
 #include "arb-comparison.h"
 #include "arb-dashboard-page.h"
 #include "arb-markdown.h"
+#include "arb-plot.h"
 #include "arb-response-view.h"
 #include "arb-review.h"
 #include "arb-review-page.h"
 
 #define INSPECT_LIMIT 500
+#define N_CHARTS 4
+
+/* One chart on the page: its drawing area and what it draws (NULL: nothing to draw, the label
+ * says why). */
+typedef struct
+{
+  ArbDashboardPage *page;
+  ArbPlotKind       kind;
+  GtkWidget        *card;
+  GtkWidget        *area;
+  GtkWidget        *message;
+  ArbPlot          *plot;
+} Chart;
 
 /* ---- rows of the two tables */
 
@@ -111,6 +125,8 @@ struct _ArbDashboardPage
   GtkLabel       *raters_summary;
   GtkColumnView  *raters_view;
   GtkBox         *agreement_box;
+
+  Chart           charts[N_CHARTS];
 
   GListStore     *board_store;
   GListStore     *rater_store;
@@ -486,6 +502,220 @@ select_string (GtkDropDown *dropdown,
   gtk_drop_down_set_selected (dropdown, 0);
 }
 
+/* ---- charts */
+
+static void
+chart_draw (GtkDrawingArea *area,
+            cairo_t        *cr,
+            int             width,
+            int             height,
+            gpointer        user_data)
+{
+  Chart *chart = user_data;
+
+  if (chart->plot == NULL)
+    return;
+  arb_plot_set_dark (chart->plot, adw_style_manager_get_dark (adw_style_manager_get_default ()));
+  arb_plot_draw (cr, width, height, chart->plot);
+}
+
+static Chart *
+chart_named (ArbDashboardPage *self,
+             const char       *name)
+{
+  for (guint i = 0; i < N_CHARTS; i++)
+    if (g_strcmp0 (arb_plot_names[self->charts[i].kind], name) == 0)
+      return &self->charts[i];
+  return NULL;
+}
+
+/**
+ * arb_dashboard_page_click_chart:
+ * @name: a chart's name (arb_plot_names)
+ * @x: where, in the chart's drawing area
+ *
+ * What a click on a chart does: on a cell of the win matrix, opens the inspector on the
+ * comparisons of its row's and column's systems.
+ *
+ * Returns: (transfer none) (nullable): the inspector opened, if any
+ */
+GtkWindow *
+arb_dashboard_page_click_chart (ArbDashboardPage *self,
+                                const char       *name,
+                                double            x,
+                                double            y)
+{
+  Chart *chart = chart_named (self, name);
+  const char * const *labels;
+  guint n;
+  int row, col;
+
+  if (chart == NULL || chart->plot == NULL || chart->kind != ARB_PLOT_WIN_MATRIX)
+    return NULL;
+  labels = arb_plot_get_heatmap_labels (chart->plot, &n);
+  if (!arb_chart_heatmap_hit (gtk_widget_get_width (chart->area),
+                              gtk_widget_get_height (chart->area), n, n, x, y, &row, &col) ||
+      row == col)
+    return NULL;
+  return arb_dashboard_page_inspect (self, labels[row], labels[col]);
+}
+
+static void
+chart_clicked_cb (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  Chart           *chart)
+{
+  arb_dashboard_page_click_chart (chart->page, arb_plot_names[chart->kind], x, y);
+}
+
+/**
+ * arb_dashboard_page_save_chart:
+ *
+ * Saves a chart as PNG, SVG or PDF (by the file name's extension), 1200 × 750.
+ */
+gboolean
+arb_dashboard_page_save_chart (ArbDashboardPage *self,
+                               const char       *name,
+                               const char       *path,
+                               GError          **error)
+{
+  Chart *chart = chart_named (self, name);
+
+  if (chart == NULL || chart->plot == NULL)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, _("The chart “%s” has nothing to show"),
+                   name);
+      return FALSE;
+    }
+  /* Files are in the light style, whatever the window's. */
+  arb_plot_set_dark (chart->plot, FALSE);
+  return arb_chart_save (path, 1200, 750, arb_plot_draw, chart->plot, error);
+}
+
+static void
+save_response_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  Chart           *chart)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+      g_autofree char *path = file ? g_file_get_path (file) : NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (path != NULL &&
+          !arb_dashboard_page_save_chart (chart->page, arb_plot_names[chart->kind], path, &error))
+        {
+          GtkWidget *msg = adw_message_dialog_new (GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (chart->page))),
+                                                   _("Could Not Save the Chart"), error->message);
+
+          adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (msg), "close", _("_Close"));
+          gtk_window_present (GTK_WINDOW (msg));
+        }
+    }
+  g_object_unref (dialog);
+}
+
+static void
+save_clicked_cb (GtkButton *button,
+                 Chart     *chart)
+{
+  GtkFileChooserNative *dialog;
+  g_autofree char *name = g_strdup_printf ("%s.png", arb_plot_names[chart->kind]);
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  dialog = gtk_file_chooser_native_new (_("Save Chart"),
+                                        GTK_WINDOW (gtk_widget_get_root (GTK_WIDGET (button))),
+                                        GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (dialog), name);
+  gtk_file_filter_set_name (filter, _("PNG, SVG or PDF"));
+  gtk_file_filter_add_suffix (filter, "png");
+  gtk_file_filter_add_suffix (filter, "svg");
+  gtk_file_filter_add_suffix (filter, "pdf");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (dialog), filter);
+  g_object_unref (filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (dialog), TRUE);
+  g_signal_connect (dialog, "response", G_CALLBACK (save_response_cb), chart);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (dialog));
+}
+
+static void
+setup_charts (ArbDashboardPage *self)
+{
+  static const ArbPlotKind kinds[N_CHARTS] = {
+    ARB_PLOT_RATINGS, ARB_PLOT_WIN_MATRIX, ARB_PLOT_LENGTH, ARB_PLOT_AGREEMENT,
+  };
+
+  for (guint i = 0; i < N_CHARTS; i++)
+    {
+      Chart *chart = &self->charts[i];
+      GtkWidget *overlay = gtk_overlay_new ();
+      GtkWidget *save = gtk_button_new_from_icon_name ("document-save-symbolic");
+      GtkGesture *click;
+
+      chart->page = self;
+      chart->kind = kinds[i];
+      chart->card = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+      gtk_widget_add_css_class (chart->card, "card");
+      gtk_widget_set_name (chart->card, arb_plot_names[kinds[i]]);
+      chart->area = gtk_drawing_area_new ();
+      gtk_drawing_area_set_content_height (GTK_DRAWING_AREA (chart->area), 400);
+      gtk_drawing_area_set_content_width (GTK_DRAWING_AREA (chart->area), 300);
+      gtk_widget_set_hexpand (chart->area, TRUE);
+      gtk_drawing_area_set_draw_func (GTK_DRAWING_AREA (chart->area), chart_draw, chart, NULL);
+      chart->message = gtk_label_new (NULL);
+      gtk_label_set_wrap (GTK_LABEL (chart->message), TRUE);
+      gtk_widget_add_css_class (chart->message, "dim-label");
+      gtk_widget_set_visible (chart->message, FALSE);
+      gtk_overlay_set_child (GTK_OVERLAY (overlay), chart->area);
+      gtk_widget_set_halign (save, GTK_ALIGN_END);
+      gtk_widget_set_valign (save, GTK_ALIGN_START);
+      gtk_widget_set_margin_top (save, 6);
+      gtk_widget_set_margin_end (save, 6);
+      gtk_widget_add_css_class (save, "flat");
+      gtk_widget_set_tooltip_text (save, _("Save as PNG, SVG or PDF"));
+      g_signal_connect (save, "clicked", G_CALLBACK (save_clicked_cb), chart);
+      gtk_overlay_add_overlay (GTK_OVERLAY (overlay), save);
+      gtk_overlay_add_overlay (GTK_OVERLAY (overlay), chart->message);
+      gtk_box_append (GTK_BOX (chart->card), overlay);
+      if (kinds[i] == ARB_PLOT_WIN_MATRIX)
+        {
+          click = gtk_gesture_click_new ();
+          g_signal_connect (click, "released", G_CALLBACK (chart_clicked_cb), chart);
+          gtk_widget_add_controller (chart->area, GTK_EVENT_CONTROLLER (click));
+          gtk_widget_set_tooltip_text (chart->area, _("Click a cell to see the comparisons of its two systems"));
+        }
+      gtk_box_append (i < 2 ? self->charts_box : self->agreement_box, chart->card);
+    }
+  g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                           G_CALLBACK (gtk_widget_queue_draw), self->charts[0].area,
+                           G_CONNECT_SWAPPED);
+  for (guint i = 1; i < N_CHARTS; i++)
+    g_signal_connect_object (adw_style_manager_get_default (), "notify::dark",
+                             G_CALLBACK (gtk_widget_queue_draw), self->charts[i].area,
+                             G_CONNECT_SWAPPED);
+}
+
+static void
+update_charts (ArbDashboardPage *self)
+{
+  for (guint i = 0; i < N_CHARTS; i++)
+    {
+      Chart *chart = &self->charts[i];
+      g_autoptr(GError) error = NULL;
+
+      g_clear_pointer (&chart->plot, arb_plot_free);
+      chart->plot = arb_plot_new (chart->kind, self->stats, self->agreement, self->category, 1000,
+                                  &error);
+      gtk_widget_set_visible (chart->message, chart->plot == NULL);
+      if (chart->plot == NULL)
+        gtk_label_set_text (GTK_LABEL (chart->message), error->message);
+      gtk_widget_queue_draw (chart->area);
+    }
+}
+
 static void
 show_results (ArbDashboardPage *self)
 {
@@ -541,6 +771,7 @@ show_results (ArbDashboardPage *self)
                                       a->fleiss_kappa, a->alpha_nominal, a->alpha_ordinal);
   }
   gtk_label_set_text (self->raters_summary, raters_summary);
+  update_charts (self);
 }
 
 static void
@@ -1094,6 +1325,8 @@ arb_dashboard_page_finalize (GObject *object)
   g_free (self->baseline);
   g_free (self->category);
   g_free (self->gold);
+  for (guint i = 0; i < N_CHARTS; i++)
+    g_clear_pointer (&self->charts[i].plot, arb_plot_free);
   G_OBJECT_CLASS (arb_dashboard_page_parent_class)->finalize (object);
 }
 
@@ -1154,4 +1387,5 @@ arb_dashboard_page_init (ArbDashboardPage *self)
   g_signal_connect_object (self->orders_dropdown, "notify::selected",
                            G_CALLBACK (choice_changed_cb), self, G_CONNECT_SWAPPED);
   setup_tables (self);
+  setup_charts (self);
 }

@@ -30,4 +30,13 @@ GtkWindow          *arb_dashboard_page_inspect        (ArbDashboardPage *self,
                                                        const char       *system,
                                                        const char       *other);
 
+GtkWindow          *arb_dashboard_page_click_chart    (ArbDashboardPage *self,
+                                                       const char       *name,
+                                                       double            x,
+                                                       double            y);
+gboolean            arb_dashboard_page_save_chart     (ArbDashboardPage *self,
+                                                       const char       *name,
+                                                       const char       *path,
+                                                       GError          **error);
+
 G_END_DECLS

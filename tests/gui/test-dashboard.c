@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "arb-application.h"
+#include "arb-chart.h"
 #include "arb-dashboard-page.h"
 #include "arb-gui-test-util.h"
 #include "arb-json-reader.h"
@@ -319,6 +320,96 @@ test_inspector (void)
   gtk_window_destroy (inspector);
 }
 
+static GtkWidget *
+find_drawing_area (GtkWidget *root)
+{
+  if (GTK_IS_DRAWING_AREA (root))
+    return root;
+  for (GtkWidget *c = gtk_widget_get_first_child (root); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *found = find_drawing_area (c);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* The charts: drawn (not blank), a click on a cell of the win matrix opens that pair's
+ * comparisons, and each saves as PNG, SVG and PDF. */
+static void
+test_charts (void)
+{
+  g_autofree char *ws = pandalm_workspace ();
+  ArbDashboardPage *page = open_dashboard (ws);
+  const ArbStats *stats = arb_dashboard_page_get_stats (page);
+  static const char *names[] = { "ratings", "win-matrix", "length", "agreement" };
+  GtkWidget *matrix = arb_gui_test_find (GTK_WIDGET (page), "win-matrix");
+  GtkWidget *area;
+  GtkWindow *inspector;
+  double x, y, cw, ch;
+  g_autofree char *want = NULL;
+
+  g_assert_nonnull (matrix);
+  area = find_drawing_area (matrix);
+  g_assert_nonnull (area);
+  arb_gui_test_flush ();
+  g_assert_cmpint (gtk_widget_get_width (area), >, 100);
+  g_assert_true (arb_chart_heatmap_cell (gtk_widget_get_width (area), gtk_widget_get_height (area),
+                                         stats->n_systems, stats->n_systems, 0, 1, &x, &y, &cw, &ch));
+  /* The diagonal opens nothing; an off-diagonal cell opens the inspector on its two systems. */
+  {
+    double dx, dy;
+
+    g_assert_true (arb_chart_heatmap_cell (gtk_widget_get_width (area), gtk_widget_get_height (area),
+                                           stats->n_systems, stats->n_systems, 1, 1, &dx, &dy,
+                                           &cw, &ch));
+    g_assert_null (arb_dashboard_page_click_chart (page, "win-matrix", dx + cw / 2, dy + ch / 2));
+  }
+  inspector = arb_dashboard_page_click_chart (page, "win-matrix", x + cw / 2, y + ch / 2);
+  g_assert_nonnull (inspector);
+  want = g_strdup_printf ("%s and %s", ((ArbSystemResult *) stats->systems->pdata[0])->system,
+                          ((ArbSystemResult *) stats->systems->pdata[1])->system);
+  g_assert_cmpstr (gtk_window_get_title (inspector), ==, want);
+  gtk_window_destroy (inspector);
+  save_docs_screenshot (gtk_widget_get_parent (matrix), "screenshot-dashboard-charts.png");
+  save_docs_screenshot (gtk_widget_get_parent (arb_gui_test_find (GTK_WIDGET (page), "agreement")),
+                        "screenshot-dashboard-agreement.png");
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *png = g_strdup_printf ("%s/%s.png", tmpdir, names[i]);
+      g_autofree char *pdf = g_strdup_printf ("%s/%s.pdf", tmpdir, names[i]);
+      g_autofree char *svg = g_strdup_printf ("%s/%s.svg", tmpdir, names[i]);
+      g_autoptr(GError) error = NULL;
+      cairo_surface_t *image;
+      g_autofree char *head = NULL;
+
+      g_assert_true (arb_dashboard_page_save_chart (page, names[i], png, &error));
+      g_assert_no_error (error);
+      g_assert_true (arb_dashboard_page_save_chart (page, names[i], pdf, &error));
+      g_assert_true (arb_dashboard_page_save_chart (page, names[i], svg, &error));
+      image = cairo_image_surface_create_from_png (png);
+      g_assert_cmpint (cairo_surface_status (image), ==, CAIRO_STATUS_SUCCESS);
+      g_assert_cmpint (cairo_image_surface_get_width (image), ==, 1200);
+      g_assert_cmpint (cairo_image_surface_get_height (image), ==, 750);
+      cairo_surface_destroy (image);
+      g_assert_true (g_file_get_contents (pdf, &head, NULL, NULL));
+      g_assert_true (g_str_has_prefix (head, "%PDF-"));
+      g_clear_pointer (&head, g_free);
+      g_assert_true (g_file_get_contents (svg, &head, NULL, NULL));
+      g_assert_nonnull (strstr (head, "<svg"));
+    }
+  {
+    g_autofree char *bad = g_strdup_printf ("%s/ratings.gif", tmpdir);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (arb_dashboard_page_save_chart (page, "ratings", bad, &error));
+    g_assert_nonnull (error);
+    g_assert_false (g_file_test (bad, G_FILE_TEST_EXISTS));
+  }
+}
+
 /* A workspace without verdicts says what to do. */
 static void
 test_empty (void)
@@ -359,6 +450,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/gui/dashboard/baseline", test_baseline);
   g_test_add_func ("/arbiter/gui/dashboard/gold", test_gold);
   g_test_add_func ("/arbiter/gui/dashboard/inspector", test_inspector);
+  g_test_add_func ("/arbiter/gui/dashboard/charts", test_charts);
   g_test_add_func ("/arbiter/gui/dashboard/empty", test_empty);
   status = g_test_run ();
   gtk_window_destroy (GTK_WINDOW (window));
