@@ -292,6 +292,48 @@ test_heatmap (void)
   cairo_surface_destroy (s);
 }
 
+/* A value on a dark cell is written light, on a light cell dark. */
+static void
+test_heatmap_contrast (void)
+{
+  static const char *names[] = { "dark", "light" };
+  static const double values[] = { 1.0, 0.5 };
+  ArbHeatmapData data = {
+    .row_labels = names, .col_labels = names, .n_rows = 1, .n_cols = 2, .values = values,
+    .scale = ARB_CHART_SCALE_DIVERGING, .min = 0, .max = 1, .center = 0.5, .value_format = "%.2f",
+  };
+  cairo_surface_t *s = new_surface ();
+  cairo_t *cr = cairo_create (s);
+
+  arb_chart_heatmap (cr, W, H, NULL, &data);
+  for (guint c = 0; c < 2; c++)
+    {
+      double x, y, cw, ch, cell_sum, ink_sum = 0, far = 0;
+      Pixel cell;
+
+      g_assert_true (arb_chart_heatmap_cell (W, H, 1, 2, 0, c, &x, &y, &cw, &ch));
+      cell = pixel_at (s, x + 4, y + 4);
+      cell_sum = cell.r + cell.g + cell.b;
+      /* The pixel of the text that differs most from the cell. */
+      for (double yy = y + ch / 2 - 8; yy < y + ch / 2 + 8; yy++)
+        for (double xx = x + cw / 2 - 20; xx < x + cw / 2 + 20; xx++)
+          {
+            Pixel p = pixel_at (s, xx, yy);
+            double d = fabs (p.r + p.g + p.b - cell_sum);
+
+            if (d > far)
+              far = d, ink_sum = p.r + p.g + p.b;
+          }
+      g_assert_cmpfloat (far, >, 1.0);
+      if (c == 0)
+        g_assert_cmpfloat (ink_sum, >, cell_sum);
+      else
+        g_assert_cmpfloat (ink_sum, <, cell_sum);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (s);
+}
+
 static void
 test_heatmap_hit (void)
 {
@@ -675,6 +717,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/charts/forest", test_forest);
   g_test_add_func ("/arbiter/charts/forest-dense", test_forest_dense);
   g_test_add_func ("/arbiter/charts/heatmap", test_heatmap);
+  g_test_add_func ("/arbiter/charts/heatmap-contrast", test_heatmap_contrast);
   g_test_add_func ("/arbiter/charts/heatmap-hit", test_heatmap_hit);
   g_test_add_func ("/arbiter/charts/scale", test_scale);
   g_test_add_func ("/arbiter/charts/scatter", test_scatter);
