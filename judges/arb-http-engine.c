@@ -370,6 +370,10 @@ finish (Engine          *e,
   r->http_status = code == CURLE_OK ? (int) status : 0;
   r->latency_ms = (g_get_monotonic_time () - r->started) / 1000.0;
 
+  /* Stopped by the cancellable: not an outcome; the run ends without one for it. */
+  if (code == CURLE_ABORTED_BY_CALLBACK && g_cancellable_is_cancelled (e->cancellable))
+    return;
+
   if (code == CURLE_OK && status >= 200 && status < 300)
     {
       if (parse_body (r))

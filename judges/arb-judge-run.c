@@ -676,3 +676,192 @@ fail:
   g_hash_table_unref (run.failed_grades);
   return FALSE;
 }
+
+/* ---- off the main thread ---------------------------------------------------------------- */
+
+/**
+ * arb_judge_options_copy:
+ *
+ * Returns: (transfer full): a deep copy, for a worker
+ */
+ArbJudgeOptions *
+arb_judge_options_copy (const ArbJudgeOptions *options)
+{
+  ArbJudgeOptions *copy = g_memdup2 (options, sizeof *options);
+  char **endpoints = g_new0 (char *, options->n_endpoints + 1);
+
+  for (guint i = 0; i < options->n_endpoints; i++)
+    endpoints[i] = g_strdup (options->endpoints[i]);
+  copy->endpoints = (const char *const *) endpoints;
+  copy->model = g_strdup (options->model);
+  copy->rater = g_strdup (options->rater);
+  copy->template_name = g_strdup (options->template_name);
+  copy->api_key_env = g_strdup (options->api_key_env);
+  return copy;
+}
+
+void
+arb_judge_options_free (ArbJudgeOptions *options)
+{
+  if (options == NULL)
+    return;
+  g_strfreev ((char **) options->endpoints);
+  g_free ((char *) options->model);
+  g_free ((char *) options->rater);
+  g_free ((char *) options->template_name);
+  g_free ((char *) options->api_key_env);
+  g_free (options);
+}
+
+typedef struct
+{
+  char                 *path;
+  ArbJudgeOptions      *options;
+  ArbJudgeProgressFunc  progress;
+  gpointer              progress_data;
+  GMainContext         *context;      /* the caller's, where progress is shown */
+  GMutex                lock;
+  ArbJudgeResult        latest;       /* the newest progress, under lock */
+  gboolean              pending;      /* an idle is queued to show it */
+  gint64                last_sent;
+  ArbJudgeResult        result;
+} AsyncRun;
+
+static void
+async_run_free (AsyncRun *a)
+{
+  g_free (a->path);
+  arb_judge_options_free (a->options);
+  g_main_context_unref (a->context);
+  arb_judge_result_clear (&a->latest);
+  arb_judge_result_clear (&a->result);
+  g_mutex_clear (&a->lock);
+  g_free (a);
+}
+
+static gboolean
+show_latest (gpointer data)
+{
+  GTask *task = data;
+  AsyncRun *a = g_task_get_task_data (task);
+  ArbJudgeResult copy;
+
+  g_mutex_lock (&a->lock);
+  copy = a->latest;
+  copy.rater = g_strdup (a->latest.rater);
+  a->pending = FALSE;
+  g_mutex_unlock (&a->lock);
+  a->progress (&copy, a->progress_data);
+  arb_judge_result_clear (&copy);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the worker: keeps the newest counts and has the caller's context show them, at most ten
+ * times a second. */
+static void
+forward_progress (const ArbJudgeResult *result,
+                  gpointer              data)
+{
+  GTask *task = data;
+  AsyncRun *a = g_task_get_task_data (task);
+  gint64 now = g_get_monotonic_time ();
+  gboolean queue;
+
+  if (now - a->last_sent < 100 * 1000)
+    return;
+  a->last_sent = now;
+  g_mutex_lock (&a->lock);
+  g_free (a->latest.rater);
+  a->latest = *result;
+  a->latest.rater = g_strdup (result->rater);
+  queue = !a->pending;
+  a->pending = TRUE;
+  g_mutex_unlock (&a->lock);
+  if (queue)
+    g_main_context_invoke_full (a->context, G_PRIORITY_DEFAULT, show_latest,
+                                g_object_ref (task), g_object_unref);
+}
+
+static void
+run_in_thread (GTask        *task,
+               gpointer      source,
+               gpointer      data,
+               GCancellable *cancellable)
+{
+  AsyncRun *a = data;
+  g_autoptr(ArbWorkspace) ws = NULL;
+  GError *error = NULL;
+
+  /* A connection of its own: a workspace object belongs to one thread. */
+  ws = arb_workspace_open (a->path, &error);
+  if (ws == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (arb_judge_run (ws, a->options, a->progress != NULL ? forward_progress : NULL, task,
+                     &a->result, cancellable, &error))
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/**
+ * arb_judge_run_async:
+ * @workspace_path: the workspace, opened again on the worker thread
+ * @options: copied
+ * @progress: (nullable): called on the thread-default main context of the caller, at most ten
+ *   times a second
+ *
+ * arb_judge_run on a worker thread.
+ */
+void
+arb_judge_run_async (const char            *workspace_path,
+                     const ArbJudgeOptions *options,
+                     ArbJudgeProgressFunc   progress,
+                     gpointer               progress_data,
+                     GCancellable          *cancellable,
+                     GAsyncReadyCallback    callback,
+                     gpointer               user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  AsyncRun *a = g_new0 (AsyncRun, 1);
+
+  g_return_if_fail (workspace_path != NULL && options != NULL);
+
+  a->path = g_strdup (workspace_path);
+  a->options = arb_judge_options_copy (options);
+  a->progress = progress;
+  a->progress_data = progress_data;
+  a->context = g_main_context_ref_thread_default ();
+  g_mutex_init (&a->lock);
+  g_task_set_source_tag (task, arb_judge_run_async);
+  g_task_set_task_data (task, a, (GDestroyNotify) async_run_free);
+  /* The run stops itself when cancelled and keeps what it has; report that, not an early
+   * G_IO_ERROR_CANCELLED from GTask. */
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, run_in_thread);
+}
+
+/**
+ * arb_judge_run_finish:
+ * @out_result: (out caller-allocates) (optional): the counts, also of a run that failed
+ *
+ * Returns: as arb_judge_run
+ */
+gboolean
+arb_judge_run_finish (GAsyncResult    *result,
+                      ArbJudgeResult  *out_result,
+                      GError         **error)
+{
+  AsyncRun *a;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  a = g_task_get_task_data (G_TASK (result));
+  if (out_result != NULL)
+    {
+      *out_result = a->result;
+      a->result.rater = NULL;
+    }
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

@@ -75,4 +75,19 @@ gboolean arb_judge_run (ArbWorkspace          *ws,
                         GCancellable          *cancellable,
                         GError               **error);
 
+ArbJudgeOptions *arb_judge_options_copy (const ArbJudgeOptions *options);
+void             arb_judge_options_free (ArbJudgeOptions       *options);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArbJudgeOptions, arb_judge_options_free)
+
+void     arb_judge_run_async  (const char            *workspace_path,
+                               const ArbJudgeOptions *options,
+                               ArbJudgeProgressFunc   progress,
+                               gpointer               progress_data,
+                               GCancellable          *cancellable,
+                               GAsyncReadyCallback    callback,
+                               gpointer               user_data);
+gboolean arb_judge_run_finish (GAsyncResult          *result,
+                               ArbJudgeResult        *out_result,
+                               GError               **error);
+
 G_END_DECLS

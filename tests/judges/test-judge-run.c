@@ -20,6 +20,7 @@
 #include <json.h>
 #include <sqlite3.h>
 
+#include "arb-judge-run.h"
 #include "arb-test-util.h"
 
 #define MAX_ATTEMPTS 4
@@ -1162,6 +1163,98 @@ test_score (Fixture       *f,
   g_assert_cmpint (r.status, ==, 2);
 }
 
+/* The run on a worker thread: progress on the caller's main context, cancellation keeps what
+ * was answered. */
+typedef struct
+{
+  GMainLoop      *loop;
+  GAsyncResult   *result;
+  guint           progress_calls;
+  gboolean        off_thread;
+  GCancellable   *cancel_at_first;
+} Async;
+
+static void
+on_async_progress (const ArbJudgeResult *result,
+                   gpointer              data)
+{
+  Async *a = data;
+
+  if (!g_main_context_is_owner (g_main_context_default ()))
+    a->off_thread = TRUE;
+  a->progress_calls++;
+  if (a->cancel_at_first != NULL && result->http.answered > 0)
+    g_cancellable_cancel (a->cancel_at_first);
+}
+
+static void
+on_async_done (GObject      *source,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  Async *a = data;
+
+  a->result = g_object_ref (result);
+  g_main_loop_quit (a->loop);
+}
+
+static void
+test_async (Fixture       *f,
+            gconstpointer  data)
+{
+  g_auto(Server) server = { 0 };
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(ArbJudgeResult) result = { 0 };
+  g_auto(ArbJudgeResult) cancelled = { 0 };
+  const char *endpoints[1];
+  ArbJudgeOptions options = { 0 };
+  Async a = { 0 };
+  gboolean ok;
+  gint64 kept;
+
+  server_start (&server, f, "--delay", "100", NULL);
+  endpoints[0] = server.url;
+  options.endpoints = endpoints;
+  options.n_endpoints = 1;
+  options.model = "test-judge";
+  options.rater = "async";
+  options.concurrency = 4;
+  a.loop = g_main_loop_new (NULL, FALSE);
+  arb_judge_run_async (f->ws, &options, on_async_progress, &a, NULL, on_async_done, &a);
+  g_main_loop_run (a.loop);
+  ok = arb_judge_run_finish (a.result, &result, &error);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_test_message ("async: %" G_GINT64_FORMAT " answered, %u progress calls", result.http.answered,
+                  a.progress_calls);
+  g_assert_cmpint (result.http.answered, ==, 54);
+  g_assert_cmpstr (result.rater, ==, "async");
+  g_assert_cmpint (a.progress_calls, >, 0);
+  g_assert_false (a.off_thread);
+  g_clear_object (&a.result);
+
+  /* Cancelled once the first answers are in: they are kept, and the run says it was stopped. */
+  options.rater = "async-cancelled";
+  options.model = "test-judge-2";   /* another identity, so nothing comes from the cache */
+  options.concurrency = 2;
+  a.cancel_at_first = cancellable;
+  arb_judge_run_async (f->ws, &options, on_async_progress, &a, cancellable, on_async_done, &a);
+  g_main_loop_run (a.loop);
+  ok = arb_judge_run_finish (a.result, &cancelled, &error);
+  g_assert_false (ok);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  kept = db_int (f->ws, "SELECT count(*) FROM current_verdicts v JOIN raters r ON r.id = "
+                        "v.rater_id WHERE r.name = 'async-cancelled' AND v.call_id IS NOT NULL");
+  g_test_message ("cancelled after %" G_GINT64_FORMAT " answers: %" G_GINT64_FORMAT " kept",
+                  cancelled.http.answered, kept);
+  g_assert_cmpint (kept, >, 0);
+  g_assert_cmpint (kept, <, 54);
+  g_assert_cmpint (kept, ==, cancelled.http.answered);
+  g_clear_object (&a.result);
+  g_main_loop_unref (a.loop);
+}
+
 /* The cost limit stops sending; wrong usage is status 2. */
 static void
 test_cost_and_usage (Fixture       *f,
@@ -1246,6 +1339,8 @@ main (int    argc,
               test_dead_endpoint, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/score", Fixture, GUINT_TO_POINTER (20), fixture_set_up,
               test_score, fixture_tear_down);
+  g_test_add ("/arbiter/judge-run/async", Fixture, GUINT_TO_POINTER (60), fixture_set_up,
+              test_async, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/cost-and-usage", Fixture, GUINT_TO_POINTER (20),
               fixture_set_up, test_cost_and_usage, fixture_tear_down);
   return g_test_run ();
