@@ -678,6 +678,41 @@ test_sigkill (Fixture       *f,
                    ==, 0);
 }
 
+/* Ctrl+C stops sending, keeps what arrived, records nothing for what was in flight. */
+static void
+test_sigint (Fixture       *f,
+             gconstpointer  data)
+{
+  g_auto(Server) server = { 0 };
+  g_auto(Result) r = { 0 };
+  g_autoptr(GPtrArray) args = NULL;
+  g_autoptr(GSubprocess) proc = NULL;
+  gint64 stored = 0, t0;
+
+  server_start (&server, f, "--delay", "100", NULL);
+  args = judge_args (f, &server, "--concurrency", "4", NULL);
+  proc = cli_spawn (args);
+  while (stored < 8)
+    {
+      g_usleep (10 * 1000);
+      stored = db_int (f->ws, "SELECT count(*) FROM calls WHERE response IS NOT NULL");
+    }
+  t0 = g_get_monotonic_time ();
+  g_subprocess_send_signal (proc, SIGINT);
+  cli_wait (proc, &r);
+  g_test_message ("stopped %.2f s after SIGINT: %s", (g_get_monotonic_time () - t0) / 1e6, r.err);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "interrupted"));
+  g_assert_cmpfloat ((g_get_monotonic_time () - t0) / 1e6, <, 2);
+  /* The summary is printed; nothing in flight became a failed verdict. */
+  g_assert_nonnull (strstr (r.out, "\"rater\""));
+  g_assert_cmpint (db_int (f->ws, "SELECT count(*) FROM current_verdicts WHERE status = 'failed'"),
+                   ==, 0);
+  g_assert_cmpint (db_int (f->ws, "SELECT count(*) FROM calls WHERE response IS NULL"), ==, 0);
+  g_assert_cmpint (db_int (f->ws, "SELECT count(*) FROM current_verdicts WHERE call_id IS NOT NULL"),
+                   <, 54);
+}
+
 static gboolean
 file_contains (const char *path,
                const char *needle)
@@ -1323,6 +1358,8 @@ main (int    argc,
               fixture_set_up, test_acceptance, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/sigkill", Fixture, GUINT_TO_POINTER (300), fixture_set_up,
               test_sigkill, fixture_tear_down);
+  g_test_add ("/arbiter/judge-run/sigint", Fixture, GUINT_TO_POINTER (60), fixture_set_up,
+              test_sigint, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/api-key", Fixture, GUINT_TO_POINTER (20), fixture_set_up,
               test_api_key, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/retry-after", Fixture, GUINT_TO_POINTER (20), fixture_set_up,
