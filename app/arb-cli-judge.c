@@ -10,10 +10,23 @@
 #include <unistd.h>
 
 #include <glib/gi18n.h>
+#include <json.h>
 
 #include "arb-judge-run.h"
 
 #include "arb-cli.h"
+
+/* A JSON string literal of @text (UTF-8 kept as it is, as json-c writes it). */
+static char *
+json_quote (const char *text)
+{
+  json_object *s = json_object_new_string (text);
+  char *quoted = g_strdup (json_object_to_json_string_ext (s, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+
+  json_object_put (s);
+  return quoted;
+}
 
 static volatile sig_atomic_t interrupted = 0;
 
@@ -78,9 +91,9 @@ static void
 print_json (const ArbJudgeResult *r,
             gboolean              dry_run)
 {
-  g_autofree char *rater = g_strescape (r->rater != NULL ? r->rater : "", NULL);
+  g_autofree char *rater = json_quote (r->rater != NULL ? r->rater : "");
 
-  printf ("{\"rater\": \"%s\", \"dry_run\": %s, \"comparisons\": %" G_GINT64_FORMAT
+  printf ("{\"rater\": %s, \"dry_run\": %s, \"comparisons\": %" G_GINT64_FORMAT
           ", \"tasks\": %" G_GINT64_FORMAT ", \"settled\": %" G_GINT64_FORMAT
           ", \"ties\": %" G_GINT64_FORMAT ", \"no_reference\": %" G_GINT64_FORMAT
           ", \"cached\": %" G_GINT64_FORMAT ", \"to_send\": %" G_GINT64_FORMAT

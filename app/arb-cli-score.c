@@ -9,10 +9,23 @@
 #include <unistd.h>
 
 #include <glib/gi18n.h>
+#include <json.h>
 
 #include "arb-score-run.h"
 
 #include "arb-cli.h"
+
+/* A JSON string literal of @text (UTF-8 kept as it is, as json-c writes it). */
+static char *
+json_quote (const char *text)
+{
+  json_object *s = json_object_new_string (text);
+  char *quoted = g_strdup (json_object_to_json_string_ext (s, JSON_C_TO_STRING_PLAIN |
+                                                             JSON_C_TO_STRING_NOSLASHESCAPE));
+
+  json_object_put (s);
+  return quoted;
+}
 
 typedef struct
 {
@@ -129,9 +142,9 @@ arb_cli_score (int    argc,
     fprintf (stderr, "\r\033[K");
   if (g_strcmp0 (format, "json") == 0)
     {
-      g_autofree char *name = g_strescape (r.rater != NULL ? r.rater : "", NULL);
+      g_autofree char *name = json_quote (r.rater != NULL ? r.rater : "");
 
-      printf ("{\"rater\": \"%s\", \"dry_run\": %s, \"comparisons\": %" G_GINT64_FORMAT
+      printf ("{\"rater\": %s, \"dry_run\": %s, \"comparisons\": %" G_GINT64_FORMAT
               ", \"generations\": %" G_GINT64_FORMAT ", \"settled\": %" G_GINT64_FORMAT
               ", \"cached\": %" G_GINT64_FORMAT ", \"to_send\": %" G_GINT64_FORMAT
               ", \"attempts\": %" G_GINT64_FORMAT ", \"retries\": %" G_GINT64_FORMAT
