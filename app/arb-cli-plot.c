@@ -13,260 +13,8 @@
 
 #include <glib/gi18n.h>
 
-#include "arb-chart.h"
 #include "arb-cli.h"
-#include "arb-stats.h"
-
-typedef enum
-{
-  CHART_RATINGS,
-  CHART_WIN_MATRIX,
-  CHART_LENGTH,
-  CHART_AGREEMENT,
-} ChartKind;
-
-static const char *chart_names[] = { "ratings", "win-matrix", "length", "agreement" };
-
-/* What one chart draws: the data of one of the three kinds, with the strings it points to. */
-typedef struct
-{
-  ChartKind      kind;
-  ArbChartStyle  style;
-  ArbForestData  forest;
-  ArbHeatmapData heatmap;
-  ArbScatterData scatter;
-  GPtrArray     *strings;   /* owns the titles and the arrays of labels */
-  GPtrArray     *strvs;     /* owns the lists of names made with a GStrvBuilder */
-  GArray        *numbers[4];
-} Plot;
-
-static void
-plot_clear (Plot *p)
-{
-  g_clear_pointer (&p->strings, g_ptr_array_unref);
-  g_clear_pointer (&p->strvs, g_ptr_array_unref);
-  for (guint i = 0; i < G_N_ELEMENTS (p->numbers); i++)
-    g_clear_pointer (&p->numbers[i], g_array_unref);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Plot, plot_clear)
-
-static const char * const *
-keep_names (Plot *p,
-            GStrv names)
-{
-  g_ptr_array_add (p->strvs, names);
-  return (const char * const *) names;
-}
-
-static const char *
-keep (Plot *p,
-      char *s)
-{
-  g_ptr_array_add (p->strings, s);
-  return s;
-}
-
-static double *
-numbers (Plot  *p,
-         guint  slot,
-         guint  n)
-{
-  p->numbers[slot] = g_array_sized_new (FALSE, TRUE, sizeof (double), MAX (n, 1));
-  g_array_set_size (p->numbers[slot], MAX (n, 1));
-  return (double *) p->numbers[slot]->data;
-}
-
-static void
-draw_plot (cairo_t *cr,
-           double   width,
-           double   height,
-           gpointer user_data)
-{
-  Plot *p = user_data;
-
-  switch (p->kind)
-    {
-    case CHART_RATINGS:
-      arb_chart_forest (cr, width, height, &p->style, &p->forest);
-      break;
-    case CHART_WIN_MATRIX:
-    case CHART_AGREEMENT:
-      arb_chart_heatmap (cr, width, height, &p->style, &p->heatmap);
-      break;
-    case CHART_LENGTH:
-    default:
-      arb_chart_scatter (cr, width, height, &p->style, &p->scatter);
-      break;
-    }
-}
-
-/* " — category C" after a title, or nothing. */
-static const char *
-category_suffix (Plot       *p,
-                 const char *category)
-{
-  return category != NULL ? keep (p, g_strdup_printf (" — %s", category)) : "";
-}
-
-static gboolean
-plot_ratings (Plot           *p,
-              const ArbStats *stats,
-              const char     *category,
-              guint           bootstrap,
-              GError        **error)
-{
-  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
-  double *v, *lo, *hi;
-  guint n = 0;
-
-  v = numbers (p, 0, stats->systems->len);
-  lo = numbers (p, 1, stats->systems->len);
-  hi = numbers (p, 2, stats->systems->len);
-  for (guint i = 0; i < stats->systems->len; i++)
-    {
-      const ArbSystemResult *r = stats->systems->pdata[i];
-
-      if (isnan (r->rating))
-        continue;
-      g_ptr_array_add (labels, (gpointer) keep (p, r->is_baseline
-                                                   ? g_strdup_printf ("%s (%s)", r->system,
-                                                                      _("baseline"))
-                                                   : g_strdup (r->system)));
-      v[n] = r->rating;
-      lo[n] = r->ci_low;
-      hi[n] = r->ci_high;
-      n++;
-    }
-  if (n == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("no system has a rating: no verdict of these raters has a preference"));
-      return FALSE;
-    }
-  g_ptr_array_add (labels, NULL);
-  p->forest.labels = (const char * const *) keep (p, (char *) g_ptr_array_steal (labels, NULL));
-  p->forest.values = v;
-  p->forest.low = lo;
-  p->forest.high = hi;
-  p->forest.n = n;
-  p->forest.title = keep (p, bootstrap > 0
-                             ? g_strdup_printf (_("Bradley-Terry ratings with 95%% bootstrap intervals (%u rounds)%s"),
-                                                bootstrap, category_suffix (p, category))
-                             : g_strdup_printf (_("Bradley-Terry ratings%s"),
-                                                category_suffix (p, category)));
-  p->forest.axis_label = keep (p, g_strdup_printf (_("Rating (%s = 1000; 400 points = 10 : 1 odds)"),
-                                                   stats->baseline));
-  p->forest.reference = 1000;
-  p->forest.reference_label = keep (p, g_strdup_printf ("%s", stats->baseline));
-  p->forest.value_format = "%.0f";
-  return TRUE;
-}
-
-static void
-plot_win_matrix (Plot           *p,
-                 const ArbStats *stats,
-                 const char     *category)
-{
-  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
-
-  for (guint i = 0; i < stats->systems->len; i++)
-    g_strv_builder_add (names, ((const ArbSystemResult *) stats->systems->pdata[i])->system);
-  p->heatmap.row_labels = keep_names (p, g_strv_builder_end (names));
-  p->heatmap.col_labels = p->heatmap.row_labels;
-  p->heatmap.n_rows = p->heatmap.n_cols = stats->n_systems;
-  p->heatmap.values = stats->win_matrix;
-  p->heatmap.scale = ARB_CHART_SCALE_DIVERGING;
-  p->heatmap.min = 0;
-  p->heatmap.max = 1;
-  p->heatmap.center = 0.5;
-  p->heatmap.value_format = "%.2f";
-  p->heatmap.title = keep (p, g_strdup_printf (_("Share of battles the row won against the column%s"),
-                                               category_suffix (p, category)));
-  p->heatmap.legend_label = _("Row's win rate (ties half)");
-}
-
-static gboolean
-plot_length (Plot           *p,
-             const ArbStats *stats,
-             const char     *category,
-             GError        **error)
-{
-  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
-  double *x = numbers (p, 0, stats->systems->len);
-  double *y = numbers (p, 1, stats->systems->len);
-  double *e = numbers (p, 2, stats->systems->len);
-  double base_length = NAN;
-  guint n = 0;
-
-  for (guint i = 0; i < stats->systems->len; i++)
-    {
-      const ArbSystemResult *r = stats->systems->pdata[i];
-
-      if (r->is_baseline)
-        base_length = r->avg_length;
-      if (r->is_baseline || r->win_rate.n_total == 0 || isnan (r->win_rate.win_rate))
-        continue;
-      g_ptr_array_add (labels, (gpointer) r->system);
-      x[n] = r->avg_length;
-      y[n] = r->win_rate.win_rate;
-      e[n] = r->win_rate.standard_error;
-      n++;
-    }
-  if (n == 0)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("no system was compared with the baseline %s"), stats->baseline);
-      return FALSE;
-    }
-  p->scatter.labels = (const char * const *) keep (p, (char *) g_ptr_array_steal (labels, NULL));
-  p->scatter.x = x;
-  p->scatter.y = y;
-  p->scatter.y_error = e;
-  p->scatter.n = n;
-  p->scatter.title = keep (p, g_strdup_printf (_("Average length and win rate against %s%s"),
-                                               stats->baseline, category_suffix (p, category)));
-  p->scatter.x_label = _("Average length of the responses (characters)");
-  p->scatter.y_label = keep (p, g_strdup_printf (_("Win rate against %s (%%, ± SE)"),
-                                                 stats->baseline));
-  p->scatter.x_reference = base_length;
-  p->scatter.x_reference_label = keep (p, g_strdup_printf (_("%s's length"), stats->baseline));
-  p->scatter.y_reference = 50;
-  p->scatter.y_reference_label = _("as good as the baseline");
-  return TRUE;
-}
-
-static gboolean
-plot_agreement (Plot               *p,
-                const ArbAgreement *ag,
-                const char         *category,
-                GError            **error)
-{
-  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
-
-  if (ag->n_raters < 2)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                   _("agreement needs two raters or more; these verdicts have %u"), ag->n_raters);
-      return FALSE;
-    }
-  for (guint i = 0; i < ag->raters->len; i++)
-    g_strv_builder_add (names, ((const ArbRaterResult *) ag->raters->pdata[i])->rater);
-  p->heatmap.row_labels = keep_names (p, g_strv_builder_end (names));
-  p->heatmap.col_labels = p->heatmap.row_labels;
-  p->heatmap.n_rows = p->heatmap.n_cols = ag->n_raters;
-  p->heatmap.values = ag->cohen_kappa;
-  /* κ below 0 (worse than chance) takes the low end's colour; its number is still written. */
-  p->heatmap.scale = ARB_CHART_SCALE_SEQUENTIAL;
-  p->heatmap.min = 0;
-  p->heatmap.max = 1;
-  p->heatmap.center = NAN;
-  p->heatmap.value_format = "%.3f";
-  p->heatmap.title = keep (p, g_strdup_printf (_("Cohen's κ between raters, %u comparisons%s"),
-                                               ag->n_items, category_suffix (p, category)));
-  p->heatmap.legend_label = _("Cohen's κ");
-  return TRUE;
-}
+#include "arb-plot.h"
 
 int
 arb_cli_plot (int    argc,
@@ -300,8 +48,7 @@ arb_cli_plot (int    argc,
   g_autoptr(ArbWorkspace) ws = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *lower = NULL;
-  g_auto(Plot) p = { 0 };
-  gboolean ok = TRUE;
+  g_autoptr(ArbPlot) p = NULL;
   int status, kind = -1;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
@@ -312,8 +59,8 @@ arb_cli_plot (int    argc,
   if (chart == NULL)
     return arb_cli_usage_error (context,
                                 _("--chart is needed: ratings, win-matrix, length or agreement"));
-  for (guint i = 0; i < G_N_ELEMENTS (chart_names); i++)
-    if (g_str_equal (chart, chart_names[i]))
+  for (guint i = 0; arb_plot_names[i] != NULL; i++)
+    if (g_str_equal (chart, arb_plot_names[i]))
       kind = i;
   if (kind < 0)
     {
@@ -344,12 +91,7 @@ arb_cli_plot (int    argc,
   if (ws == NULL)
     return status;
 
-  p.kind = kind;
-  p.strings = g_ptr_array_new_with_free_func (g_free);
-  p.strvs = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  arb_chart_style_init_light (&p.style);
-
-  if (kind == CHART_AGREEMENT)
+  if (kind == ARB_PLOT_AGREEMENT)
     {
       ArbAgreementOptions options = { 0 };
       g_autoptr(ArbAgreement) ag = NULL;
@@ -360,9 +102,7 @@ arb_cli_plot (int    argc,
       ag = arb_workspace_compute_agreement (ws, &options, &error);
       if (ag == NULL)
         return arb_cli_fail (error);
-      if (!plot_agreement (&p, ag, category, &error) ||
-          !arb_chart_save (output, width, height, draw_plot, &p, &error))
-        return arb_cli_fail (error);
+      p = arb_plot_new (kind, NULL, ag, category, 0, &error);
     }
   else
     {
@@ -375,25 +115,15 @@ arb_cli_plot (int    argc,
       options.category = category;
       options.method = ARB_STATS_METHOD_BT;
       /* Only the ratings show bootstrap intervals; the other charts need none. */
-      options.bootstrap = kind == CHART_RATINGS ? (guint) bootstrap : 0;
+      options.bootstrap = kind == ARB_PLOT_RATINGS ? (guint) bootstrap : 0;
       options.seed = (guint64) seed;
       stats = arb_workspace_compute_stats (ws, &options, &error);
       if (stats == NULL)
         return arb_cli_fail (error);
-      if (stats->n_systems == 0 || stats->baseline == NULL)
-        {
-          fprintf (stderr, "arbiter-cli: %s\n", _("no systems with verdicts to plot"));
-          return 1;
-        }
-      if (kind == CHART_RATINGS)
-        ok = plot_ratings (&p, stats, category, options.bootstrap, &error);
-      else if (kind == CHART_WIN_MATRIX)
-        plot_win_matrix (&p, stats, category);
-      else
-        ok = plot_length (&p, stats, category, &error);
-      if (!ok || !arb_chart_save (output, width, height, draw_plot, &p, &error))
-        return arb_cli_fail (error);
+      p = arb_plot_new (kind, stats, NULL, category, options.bootstrap, &error);
     }
+  if (p == NULL || !arb_chart_save (output, width, height, arb_plot_draw, p, &error))
+    return arb_cli_fail (error);
   printf ("%s: %s\n", output, _("written"));
   return 0;
 }
