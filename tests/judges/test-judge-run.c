@@ -1038,6 +1038,30 @@ test_templates (Fixture       *f,
   args = judge_args (f, &server, "--template", "pairwise-3", NULL);
   run_args (args, &r);
   g_assert_cmpint (r.status, ==, 0);
+  g_ptr_array_unref (args);
+
+  /* A template of one's own, from a file: its hash is the rater's identity. */
+  {
+    const char *text = "[judge]\nname=mine\nverdict=pairwise-3\nmax_tokens=64\n"
+                       "user=Which is better for {question}? A: {answer_a} B: {answer_b} "
+                       "Say [[A]], [[B]] or [[C]].\n";
+    g_autofree char *path = arb_test_write_file (f->dir, "mine.ini", text, -1, FALSE);
+    g_autofree char *sha = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+    g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM raters WHERE name = "
+                                            "'judge:test-judge:mine' AND config LIKE '%%%s%%'",
+                                            sha);
+
+    args = judge_args (f, &server, "--template", path, NULL);
+    run_args (args, &r);
+    g_assert_cmpint (r.status, ==, 0);
+    g_assert_cmpint (db_int (f->ws, sql), ==, 1);
+    g_assert_cmpint (db_int (f->ws, "SELECT count(*) FROM current_verdicts v JOIN raters r ON "
+                                    "r.id = v.rater_id WHERE r.name = 'judge:test-judge:mine' "
+                                    "AND v.status = 'ok'"), ==, 20);
+    g_assert_cmpint (db_int (f->ws, "SELECT count(*) FROM calls WHERE request LIKE "
+                                    "'%Which is better for Question 3:%' AND request NOT LIKE "
+                                    "'%\"role\":\"system\"%'"), ==, 1);
+  }
   g_assert_cmpint (db_int (f->ws, "SELECT count(*) FROM current_verdicts v JOIN raters r ON "
                                   "r.id = v.rater_id WHERE r.name LIKE '%pairwise-3' AND "
                                   "v.status = 'ok'"), ==, 20);
