@@ -589,6 +589,23 @@ arb_cli_agreement (int    argc,
               json_object_object_add (o, "n_both_orders", json_object_new_int64 (0));
             }
           json_object_object_add (o, "first_position_rate", number (r->position.rate));
+          json_object_object_add (o, "reward_accuracy", accuracy_json (&r->reward));
+          json_object_object_add (o, "n_reward", json_object_new_int64 (r->reward.n));
+          if (r->reward.n > 0)
+            {
+              json_object *by = json_object_new_object ();
+
+              for (guint k = 0; r->reward_categories[k] != NULL; k++)
+                json_object_object_add (by, r->reward_categories[k],
+                                        accuracy_json (&r->reward_by_category[k]));
+              json_object_object_add (o, "reward_accuracy_by_category", by);
+              json_object_object_add (o, "reward_accuracy_macro", number (r->reward_macro));
+            }
+          else
+            {
+              json_object_object_add (o, "reward_accuracy_by_category", NULL);
+              json_object_object_add (o, "reward_accuracy_macro", NULL);
+            }
           json_object_array_add (list, o);
         }
       for (guint x = 0; x < ag->n_raters; x++)
@@ -636,7 +653,8 @@ arb_cli_agreement (int    argc,
              g_strdup (out == OUT_CSV ? "accuracy_second_order" : _("2nd order")),
              g_strdup (out == OUT_CSV ? "accuracy_both_orders" : _("Both orders")),
              g_strdup (out == OUT_CSV ? "order_consistency" : _("Consistency")),
-             g_strdup (out == OUT_CSV ? "first_position_rate" : _("Picks first")), NULL);
+             g_strdup (out == OUT_CSV ? "first_position_rate" : _("Picks first")),
+             g_strdup (out == OUT_CSV ? "reward_accuracy" : _("Graded right")), NULL);
     for (guint i = 0; i < ag->raters->len; i++)
       {
         const ArbRaterResult *r = ag->raters->pdata[i];
@@ -649,7 +667,8 @@ arb_cli_agreement (int    argc,
                  cell (r->has_orders && r->orders.second.n > 0 ? r->orders.second.accuracy : nan, "%.4f"),
                  cell (r->has_orders && r->orders.both.n > 0 ? r->orders.both.accuracy : nan, "%.4f"),
                  cell (r->has_orders ? r->orders.order_consistency : nan, "%.4f"),
-                 cell (r->position.rate, "%.4f"), NULL);
+                 cell (r->position.rate, "%.4f"),
+                 cell (r->reward.n > 0 ? r->reward.accuracy : nan, "%.4f"), NULL);
       }
     print_rows (rows, out);
     add_row (pairs, g_strdup (out == OUT_CSV ? "a" : _("Rater")),

@@ -251,6 +251,8 @@ static char *rater_both (gpointer p) { return number_or_dash (100 * both (RATER 
 static int cmp_both (gpointer a, gpointer b) { return compare_doubles (both (RATER (a)), both (RATER (b))); }
 static char *rater_first (gpointer p) { return number_or_dash (100 * RATER (p)->position.rate, "%.1f %%"); }
 static int cmp_first (gpointer a, gpointer b) { return compare_doubles (RATER (a)->position.rate, RATER (b)->position.rate); }
+static char *rater_reward (gpointer p) { return number_or_dash (100 * acc (&RATER (p)->reward), "%.1f %%"); }
+static int cmp_reward (gpointer a, gpointer b) { return compare_doubles (acc (&RATER (a)->reward), acc (&RATER (b)->reward)); }
 static char *rater_kappa (gpointer p) { return number_or_dash (RATER (p)->mean_kappa, "%.3f"); }
 static int cmp_kappa (gpointer a, gpointer b) { return compare_doubles (RATER (a)->mean_kappa, RATER (b)->mean_kappa); }
 static char *rater_seconds (gpointer p) { return number_or_dash (RATER (p)->median_seconds, "%.1f s"); }
@@ -359,6 +361,7 @@ setup_tables (ArbDashboardPage *self)
   add_column (self->raters_view, _("Both orders right"), NULL, rater_both, cmp_both, TRUE);
   add_column (self->raters_view, _("Order consistency"), NULL, rater_consistency, cmp_consistency, TRUE);
   add_column (self->raters_view, _("Picks first shown"), NULL, rater_first, cmp_first, TRUE);
+  add_column (self->raters_view, _("Graded right"), NULL, rater_reward, cmp_reward, TRUE);
   add_column (self->raters_view, _("Mean κ with others"), NULL, rater_kappa, cmp_kappa, TRUE);
   add_column (self->raters_view, _("Median time"), NULL, rater_seconds, cmp_seconds, TRUE);
   sorted = gtk_sort_list_model_new (G_LIST_MODEL (g_object_ref (self->rater_store)),
@@ -746,6 +749,8 @@ show_results (ArbDashboardPage *self)
       row->r.rater = g_strdup (r->rater);
       row->r.kind = g_strdup (r->kind);
       row->r.role = g_strdup (r->role);
+      row->r.reward_categories = NULL;
+      row->r.reward_by_category = NULL;
       n_humans += g_strcmp0 (r->kind, "human") == 0;
       g_list_store_append (self->rater_store, row);
       g_object_unref (row);

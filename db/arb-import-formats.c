@@ -937,6 +937,91 @@ arbiter_verdict (ArbImporter  *imp,
   return _arb_importer_verdict (imp, &v, error);
 }
 
+/* "grades" of one response: [{"rater", "kind", "score", "status", "sample", "rationale", "raw"}]. */
+static gboolean
+arbiter_grades (ArbImporter  *imp,
+                json_object  *grades,
+                gint64        generation_id,
+                size_t        response,
+                GError      **error)
+{
+  static const char *const kinds[] = { "human", "judge", "reward_model", NULL };
+
+  if (grades == NULL)
+    return TRUE;
+  if (!is_type (grades, json_type_array))
+    {
+      _arb_record_error (imp, error, "response %zu: \"grades\" must be a list of "
+                                     "{\"rater\", \"score\"} objects", response + 1);
+      return FALSE;
+    }
+  for (size_t k = 0; k < json_object_array_length (grades); k++)
+    {
+      json_object *g = json_object_array_get_idx (grades, k);
+      const char *rater, *kind, *status;
+      json_object *score, *sample;
+      ArbGradeInput in = { 0 };
+
+      if (!is_type (g, json_type_object))
+        {
+          _arb_record_error (imp, error, "response %zu: grade %zu must be an object", response + 1,
+                             k + 1);
+          return FALSE;
+        }
+      rater = imp->options->rater ? imp->options->rater : string_or_null (get (g, "rater"));
+      kind = string_or_null (get (g, "kind"));
+      status = string_or_null (get (g, "status"));
+      score = get (g, "score");
+      sample = get (g, "sample");
+      if (rater == NULL)
+        {
+          _arb_record_error (imp, error, "response %zu: grade %zu needs \"rater\"", response + 1,
+                             k + 1);
+          return FALSE;
+        }
+      if (kind == NULL)
+        kind = "reward_model";
+      if (!g_strv_contains (kinds, kind))
+        {
+          _arb_record_error (imp, error, "response %zu: grade %zu: \"kind\" must be human, judge "
+                                         "or reward_model", response + 1, k + 1);
+          return FALSE;
+        }
+      if (status == NULL)
+        status = "ok";
+      if (!g_str_equal (status, "ok") && !g_str_equal (status, "unparseable") &&
+          !g_str_equal (status, "failed"))
+        {
+          _arb_record_error (imp, error, "response %zu: grade %zu: \"status\" must be ok, "
+                                         "unparseable or failed", response + 1, k + 1);
+          return FALSE;
+        }
+      if (g_str_equal (status, "ok") && !is_number (score))
+        {
+          _arb_record_error (imp, error, "response %zu: grade %zu needs a number \"score\"",
+                             response + 1, k + 1);
+          return FALSE;
+        }
+      if (sample != NULL && (!is_type (sample, json_type_int) || json_object_get_int64 (sample) < 0))
+        {
+          _arb_record_error (imp, error, "response %zu: grade %zu: \"sample\" must be an integer "
+                                         "0 or more", response + 1, k + 1);
+          return FALSE;
+        }
+      if ((in.rater_id = _arb_importer_rater (imp, rater, kind, "annotator", error)) < 0)
+        return FALSE;
+      in.generation_id = generation_id;
+      in.status = status;
+      in.score = g_str_equal (status, "ok") ? json_object_get_double (score) : NAN;
+      in.sample = sample ? json_object_get_int64 (sample) : 0;
+      in.rationale = string_or_null (get (g, "rationale"));
+      in.raw = string_or_null (get (g, "raw"));
+      if (!_arb_importer_grade (imp, &in, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 record_arbiter (ArbImporter  *imp,
                 json_object  *record,
@@ -1031,6 +1116,8 @@ record_arbiter (ArbImporter  *imp,
         return FALSE;
       g_ptr_array_add (systems, (gpointer) system);
       g_array_append_val (gens, gen);
+      if (!arbiter_grades (imp, get (response, "grades"), gen, i, error))
+        return FALSE;
     }
 
   if (pairs != NULL)

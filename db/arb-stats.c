@@ -67,6 +67,8 @@ arb_stats_free (ArbStats *stats)
 static void
 rater_result_free (ArbRaterResult *r)
 {
+  g_strfreev (r->reward_categories);
+  g_free (r->reward_by_category);
   g_free (r->rater);
   g_free (r->kind);
   g_free (r->role);
@@ -710,6 +712,79 @@ pick_of (const Row       *row,
   return arb_pick_from_preference (row->preference);
 }
 
+/* RewardBench's strict accuracy of a rater's grades against the gold picks of the items. */
+static gboolean
+reward_accuracy (ArbWorkspace   *ws,
+                 gint64          rater_id,
+                 GArray         *item_ids,
+                 const int      *gold,
+                 ArbFailedPolicy failed,
+                 ArbRaterResult *res,
+                 GError        **error)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (ws,
+    "SELECT (SELECT CASE WHEN g.status = 'ok' THEN g.score END FROM current_grades g"
+    "        WHERE g.generation_id = c.a_id AND g.rater_id = ?2 ORDER BY g.sample LIMIT 1),"
+    "       (SELECT CASE WHEN g.status = 'ok' THEN g.score END FROM current_grades g"
+    "        WHERE g.generation_id = c.b_id AND g.rater_id = ?2 ORDER BY g.sample LIMIT 1),"
+    "       ifnull (p.category, ''),"
+    "       EXISTS (SELECT 1 FROM current_grades g WHERE g.rater_id = ?2"
+    "               AND g.generation_id IN (c.a_id, c.b_id))"
+    " FROM comparisons c JOIN prompts p ON p.id = c.prompt_id WHERE c.id = ?1", error);
+  g_autoptr(GArray) chosen = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) rejected = g_array_new (FALSE, FALSE, sizeof (double));
+  g_autoptr(GArray) cats = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+
+  if (stmt == NULL)
+    return FALSE;
+  for (guint it = 0; it < item_ids->len; it++)
+    {
+      double a, b, c, r;
+      const char *cat;
+      guint ci;
+      gpointer v;
+
+      if (gold[it] != ARB_PICK_A && gold[it] != ARB_PICK_B)
+        continue;
+      sqlite3_reset (stmt);
+      sqlite3_bind_int64 (stmt, 1, g_array_index (item_ids, gint64, it));
+      sqlite3_bind_int64 (stmt, 2, rater_id);
+      if (sqlite3_step (stmt) != SQLITE_ROW || sqlite3_column_int (stmt, 3) == 0)
+        continue;
+      a = sqlite3_column_type (stmt, 0) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 0);
+      b = sqlite3_column_type (stmt, 1) == SQLITE_NULL ? NAN : sqlite3_column_double (stmt, 1);
+      cat = (const char *) sqlite3_column_text (stmt, 2);
+      if (!g_hash_table_lookup_extended (index, cat, NULL, &v))
+        {
+          char *name = g_strdup (cat);
+
+          g_ptr_array_add (names, name);
+          v = GUINT_TO_POINTER (names->len - 1);
+          g_hash_table_insert (index, name, v);
+        }
+      ci = GPOINTER_TO_UINT (v);
+      c = gold[it] == ARB_PICK_A ? a : b;
+      r = gold[it] == ARB_PICK_A ? b : a;
+      g_array_append_val (chosen, c);
+      g_array_append_val (rejected, r);
+      g_array_append_val (cats, ci);
+    }
+  sqlite3_reset (stmt);
+  res->reward = (ArbAccuracy) { NAN, 0, 0 };
+  res->reward_macro = NAN;
+  if (chosen->len == 0)
+    return TRUE;
+  res->reward_by_category = g_new0 (ArbAccuracy, names->len);
+  arb_reward_accuracy ((const double *) chosen->data, (const double *) rejected->data,
+                       (const guint *) cats->data, chosen->len, names->len, failed,
+                       res->reward_by_category, &res->reward, &res->reward_macro);
+  g_ptr_array_add (names, NULL);
+  res->reward_categories = (GStrv) g_ptr_array_steal (names, NULL);
+  return TRUE;
+}
+
 static int
 flip_pick (int pick)
 {
@@ -1003,6 +1078,12 @@ arb_workspace_compute_agreement (ArbWorkspace              *ws,
         }
       arb_first_position_rate ((const int *) pk->data, (const int *) pr->data, pk->len,
                                &res->position);
+      res->reward = (ArbAccuracy) { NAN, 0, 0 };
+      res->reward_macro = NAN;
+      if (gold != NULL && (int) ri != gold_rater &&
+          !reward_accuracy (ws, ((RaterInfo *) raters->pdata[ri])->id, item_ids, gold,
+                            options->failed, res, error))
+        return NULL;
       {
         GArray *sec = seconds->pdata[ri];
 

@@ -107,6 +107,12 @@ typedef struct
   ArbOrderAccuracy orders;
   ArbPositionBias  position;
   double           median_seconds; /* per verdict, over those with a time; NaN without */
+  /* A rater with grades (reward model, graded judge): RewardBench's strict accuracy, the gold
+   * side's grade strictly above the other's, over comparisons with a decisive gold label. */
+  ArbAccuracy      reward;          /* n 0 without grades or gold */
+  double           reward_macro;    /* mean over categories */
+  GStrv            reward_categories;     /* the categories of reward_by_category */
+  ArbAccuracy     *reward_by_category;
   double           mean_kappa;     /* Cohen's κ with each other rater, averaged; NaN without */
 } ArbRaterResult;
 

@@ -229,16 +229,20 @@ made_up_workspace (const char *dir)
       /* x's texts: 20 + i code points of two bytes each (mean 24.5 → avg_length 24). */
       for (int k = 0; k < 20 + i; k++)
         g_string_append (x, "é");
+      /* A reward model grades base 1 everywhere and x 2, 2, 2, 1 (equal: wrong), then 0.5. */
       g_string_append_printf (data,
                               "{\"prompt\": \"Question %d\", \"category\": \"%s\","
-                              " \"responses\": [{\"system\": \"base\", \"text\": \"base answer %d\"},"
-                              " {\"system\": \"x\", \"text\": \"%s\"},"
+                              " \"responses\": [{\"system\": \"base\", \"text\": \"base answer %d\","
+                              " \"grades\": [{\"rater\": \"rm\", \"score\": 1}]},"
+                              " {\"system\": \"x\", \"text\": \"%s\","
+                              " \"grades\": [{\"rater\": \"rm\", \"score\": %g}]},"
                               " {\"system\": \"y\", \"text\": \"y %d\"}],"
                               " \"verdicts\": ["
                               "{\"rater\": \"h1\", \"a\": 0, \"b\": 1, \"preference\": %g},"
                               "{\"rater\": \"h1\", \"a\": 2, \"b\": 0, \"winner\": \"b\"},"
                               "{\"rater\": \"g\", \"role\": \"gold\", \"a\": 0, \"b\": 1, \"winner\": \"a\"}",
-                              i, i < 5 ? "easy" : "hard", i, x->str, i, x_over_base[i]);
+                              i, i < 5 ? "easy" : "hard", i, x->str,
+                              i < 3 ? 2.0 : i == 3 ? 1.0 : 0.5, i, x_over_base[i]);
       /* On the first prompt a judge in both orders, disagreeing with itself: x much better when
        * x was shown second, base better when base was shown second. */
       if (i == 0)
@@ -460,6 +464,24 @@ test_formats_and_errors (void)
     /* Over the 10 x-base comparisons only: h1 has 20 items, g labels 10 of them. */
     g_assert_cmpint (get_int (h1, "n_gold"), ==, 10);
     g_assert_cmpfloat_with_epsilon (get_double (h1, "accuracy"), 0.3, 1e-12);
+  }
+  /* RewardBench's strict accuracy of rm's grades against g (base better everywhere): 6 of 10;
+   * easy 1 of 5 (three wrong, one equal), hard 5 of 5. */
+  RUN (&run, "agreement", ws, "--format", "json");
+  g_assert_cmpint (run.status, ==, 0);
+  {
+    g_autoptr(json_object) r = parse_json (run.out);
+    json_object *rm = find_by (json_object_object_get (r, "raters"), "rater", "rm");
+    json_object *by = json_object_object_get (rm, "reward_accuracy_by_category");
+
+    g_assert_cmpfloat_with_epsilon (get_double (rm, "reward_accuracy"), 0.6, 1e-12);
+    g_assert_cmpint (get_int (rm, "n_reward"), ==, 10);
+    g_assert_nonnull (by);
+    g_assert_cmpfloat_with_epsilon (get_double (by, "easy"), 0.2, 1e-12);
+    g_assert_cmpfloat_with_epsilon (get_double (by, "hard"), 1.0, 1e-12);
+    g_assert_cmpfloat_with_epsilon (get_double (rm, "reward_accuracy_macro"), 0.6, 1e-12);
+    g_assert_null (json_object_object_get (find_by (json_object_object_get (r, "raters"), "rater",
+                                                    "h1"), "reward_accuracy"));
   }
   arb_test_rmdir (dir);
 }
