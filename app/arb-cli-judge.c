@@ -165,7 +165,7 @@ arb_cli_judge (int    argc,
   double backoff = 0.5;
   gboolean dry_run = FALSE, reparse = FALSE;
   GOptionEntry entries[] = {
-    { "endpoint", 0, 0, G_OPTION_ARG_STRING_ARRAY, &endpoints, N_("OpenAI-compatible base URL (repeat to spread the run)"), "URL" },
+    { "endpoint", 0, 0, G_OPTION_ARG_STRING_ARRAY, &endpoints, N_("OpenAI-compatible base URL, optionally followed by concurrency=N rpm=N tpm=N key-env=VAR (repeat to spread the run)"), "URL" },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("The judge model's name"), "NAME" },
     { "rater", 0, 0, G_OPTION_ARG_STRING, &rater, N_("The rater's name (default judge:MODEL:TEMPLATE)"), "NAME" },
     { "template", 0, 0, G_OPTION_ARG_STRING, &template_name, N_("Template name in data/judges or a file (default pairwise-5)"), "NAME|PATH" },
@@ -223,8 +223,16 @@ arb_cli_judge (int    argc,
     return arb_cli_usage_error (context, _("--max-cost needs --price-input and/or "
                                            "--price-output to estimate a cost"));
   for (guint i = 0; endpoints != NULL && endpoints[i] != NULL; i++)
-    if (!g_str_has_prefix (endpoints[i], "http://") && !g_str_has_prefix (endpoints[i], "https://"))
-      return arb_cli_usage_error (context, _("an --endpoint must be an http:// or https:// URL"));
+    {
+      g_autofree char *url = NULL;
+      g_autofree char *key_env = NULL;
+      g_autoptr(GError) bad = NULL;
+      guint n = 1;
+      double r1 = 0, r2 = 0;
+
+      if (!arb_http_endpoint_parse (endpoints[i], &url, &n, &r1, &r2, &key_env, &bad))
+        return arb_cli_usage_error (context, bad->message);
+    }
 
   status = 0;
   ws = arb_cli_open_workspace (argv[1], &status);

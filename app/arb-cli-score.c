@@ -74,7 +74,7 @@ arb_cli_score (int    argc,
   double rpm = 0, timeout = 120, backoff = 0.5;
   gboolean dry_run = FALSE;
   GOptionEntry entries[] = {
-    { "endpoint", 0, 0, G_OPTION_ARG_STRING_ARRAY, &endpoints, N_("Base URL of the scoring server (repeat to spread the run)"), "URL" },
+    { "endpoint", 0, 0, G_OPTION_ARG_STRING_ARRAY, &endpoints, N_("Base URL of the scoring server, optionally followed by concurrency=N rpm=N key-env=VAR (repeat to spread the run)"), "URL" },
     { "model", 0, 0, G_OPTION_ARG_STRING, &model, N_("The reward model's name"), "NAME" },
     { "rater", 0, 0, G_OPTION_ARG_STRING, &rater, N_("The rater's name (default reward:MODEL)"), "NAME" },
     { "api", 0, 0, G_OPTION_ARG_STRING, &api, N_("pooling (vLLM, default), classify (vLLM) or tei (/predict)"), "API" },
@@ -117,8 +117,16 @@ arb_cli_score (int    argc,
     return arb_cli_usage_error (context, _("--concurrency, --max-attempts and --timeout must be "
                                            "positive; --rpm and --backoff not negative"));
   for (guint i = 0; endpoints != NULL && endpoints[i] != NULL; i++)
-    if (!g_str_has_prefix (endpoints[i], "http://") && !g_str_has_prefix (endpoints[i], "https://"))
-      return arb_cli_usage_error (context, _("an --endpoint must be an http:// or https:// URL"));
+    {
+      g_autofree char *url = NULL;
+      g_autofree char *key_env = NULL;
+      g_autoptr(GError) bad = NULL;
+      guint n = 1;
+      double r1 = 0, r2 = 0;
+
+      if (!arb_http_endpoint_parse (endpoints[i], &url, &n, &r1, &r2, &key_env, &bad))
+        return arb_cli_usage_error (context, bad->message);
+    }
 
   status = 0;
   ws = arb_cli_open_workspace (argv[1], &status);

@@ -25,6 +25,84 @@
 
 G_DEFINE_QUARK (arb-judge-error-quark, arb_judge_error)
 
+/**
+ * arb_http_endpoint_parse:
+ * @spec: "URL [concurrency=N] [rpm=N] [tpm=N] [key-env=VAR]", separated by spaces
+ * @out_url: (out) (transfer full): the URL
+ * @concurrency: (inout): replaced when @spec names it; likewise @rpm and @tpm
+ * @out_key_env: (out) (transfer full) (nullable): the variable holding this endpoint's key
+ *
+ * An endpoint with limits of its own. A URL never holds a space, so a space ends it.
+ *
+ * Returns: FALSE with @error set when @spec is not an http(s) URL with known settings
+ */
+gboolean
+arb_http_endpoint_parse (const char  *spec,
+                         char       **out_url,
+                         guint       *concurrency,
+                         double      *rpm,
+                         double      *tpm,
+                         char       **out_key_env,
+                         GError     **error)
+{
+  g_auto(GStrv) parts = g_strsplit_set (spec, " \t", -1);
+  g_autofree char *key_env = NULL;
+  const char *url = NULL;
+
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      const char *part = parts[i];
+      const char *eq = strchr (part, '=');
+      char *end = NULL;
+      double v;
+
+      if (*part == '\0')
+        continue;
+      if (url == NULL)
+        {
+          url = part;
+          continue;
+        }
+      if (eq == NULL)
+        goto bad;
+      if (g_str_has_prefix (part, "key-env="))
+        {
+          if (eq[1] == '\0')
+            goto bad;
+          g_free (key_env);
+          key_env = g_strdup (eq + 1);
+          continue;
+        }
+      v = g_ascii_strtod (eq + 1, &end);
+      if (end == eq + 1 || *end != '\0' || v < 0)
+        goto bad;
+      if (g_str_has_prefix (part, "concurrency=") && v >= 1 && v == (guint) v)
+        *concurrency = (guint) v;
+      else if (g_str_has_prefix (part, "rpm="))
+        *rpm = v;
+      else if (g_str_has_prefix (part, "tpm="))
+        *tpm = v;
+      else
+        goto bad;
+    }
+  if (url == NULL || !(g_str_has_prefix (url, "http://") || g_str_has_prefix (url, "https://")))
+    {
+      g_set_error (error, ARB_JUDGE_ERROR, ARB_JUDGE_ERROR_INVALID,
+                   "an endpoint must be an http:// or https:// URL: \"%s\"", spec);
+      return FALSE;
+    }
+  *out_url = g_strdup (url);
+  if (out_key_env != NULL)
+    *out_key_env = g_steal_pointer (&key_env);
+  return TRUE;
+
+bad:
+  g_set_error (error, ARB_JUDGE_ERROR, ARB_JUDGE_ERROR_INVALID,
+               "endpoint \"%s\": settings are concurrency=N (at least 1), rpm=N, tpm=N and "
+               "key-env=VAR", spec);
+  return FALSE;
+}
+
 ArbHttpRequest *
 arb_http_request_new (char     *body,
                       gpointer  user_data)

@@ -89,6 +89,14 @@ typedef struct
   guint           endpoint;
 } ArbHttpRequest;
 
+gboolean        arb_http_endpoint_parse (const char  *spec,
+                                         char       **out_url,
+                                         guint       *concurrency,
+                                         double      *rpm,
+                                         double      *tpm,
+                                         char       **out_key_env,
+                                         GError     **error);
+
 ArbHttpRequest *arb_http_request_new  (char           *body,
                                        gpointer        user_data);
 void            arb_http_request_free (ArbHttpRequest *request);

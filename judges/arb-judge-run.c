@@ -599,24 +599,47 @@ arb_judge_run (ArbWorkspace           *ws,
       keys = g_new0 (char *, options->n_endpoints);
       for (guint i = 0; i < options->n_endpoints; i++)
         {
-          urls[i] = arb_judge_endpoint_url (options->endpoints[i]);
+          g_autofree char *url = NULL;
+          g_autofree char *key_env = NULL;
+          guint concurrency = options->concurrency > 0 ? options->concurrency : 16;
+          double rpm = options->rpm, tpm = options->tpm;
+
+          /* "URL concurrency=N rpm=N tpm=N key-env=VAR": limits and a key of its own. */
+          if (!arb_http_endpoint_parse (options->endpoints[i], &url, &concurrency, &rpm, &tpm,
+                                        &key_env, error))
+            goto fail;
+          urls[i] = arb_judge_endpoint_url (url);
           endpoints[i].url = urls[i];
-          /* Without --api-key-env, each endpoint's key comes from the keyring, if any. */
-          if (api_key == NULL)
+          if (key_env != NULL)
             {
+              const char *value = g_getenv (key_env);
+
+              if (value == NULL || *value == '\0')
+                {
+                  g_set_error (error, ARB_JUDGE_ERROR, ARB_JUDGE_ERROR_NO_KEY,
+                               "the environment variable %s holds no API key", key_env);
+                  goto fail;
+                }
+              keys[i] = g_strdup (value);
+            }
+          else if (api_key != NULL)
+            keys[i] = g_strdup (api_key);
+          else
+            {
+              /* Without --api-key-env, the endpoint's key comes from the keyring, if any. */
               g_autoptr(GError) local = NULL;
 
-              keys[i] = arb_api_key_lookup (options->endpoints[i], &local);
+              keys[i] = arb_api_key_lookup (url, &local);
               if (local != NULL)
                 {
                   g_propagate_error (error, g_steal_pointer (&local));
                   goto fail;
                 }
             }
-          endpoints[i].api_key = api_key != NULL ? api_key : keys[i];
-          endpoints[i].concurrency = options->concurrency > 0 ? options->concurrency : 16;
-          endpoints[i].rpm = options->rpm;
-          endpoints[i].tpm = options->tpm;
+          endpoints[i].api_key = keys[i];
+          endpoints[i].concurrency = concurrency;
+          endpoints[i].rpm = rpm;
+          endpoints[i].tpm = tpm;
         }
       http.endpoints = endpoints;
       http.n_endpoints = options->n_endpoints;

@@ -1107,6 +1107,53 @@ test_spread (Fixture       *f,
                    ==, 60);
 }
 
+/* Endpoints with limits and keys of their own. */
+static void
+test_endpoint_settings (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_auto(Server) one = { 0 };
+  g_auto(Server) two = { 0 };
+  g_auto(Result) r = { 0 };
+  g_autoptr(GPtrArray) args = NULL;
+  g_autoptr(GHashTable) log1 = NULL;
+  g_autoptr(GHashTable) log2 = NULL;
+  g_autofree char *spec1 = NULL;
+  g_autofree char *spec2 = NULL;
+
+  g_setenv ("ARB_TEST_KEY_ONE", "sk-one-1234567890", TRUE);
+  g_setenv ("ARB_TEST_KEY_TWO", "sk-two-0987654321", TRUE);
+  server_start (&one, f, "--delay", "40", "--api-key-env", "ARB_TEST_KEY_ONE", NULL);
+  server_start (&two, f, "--delay", "40", "--api-key-env", "ARB_TEST_KEY_TWO", NULL);
+  spec1 = g_strdup_printf ("%s concurrency=1 key-env=ARB_TEST_KEY_ONE", one.url);
+  spec2 = g_strdup_printf ("%s  concurrency=5 rpm=100000 key-env=ARB_TEST_KEY_TWO", two.url);
+  args = judge_args (f, &one, NULL);
+  g_free (g_ptr_array_index (args, 3));
+  g_ptr_array_index (args, 3) = g_strdup (spec1);
+  g_ptr_array_add (args, g_strdup ("--endpoint"));
+  g_ptr_array_add (args, g_strdup (spec2));
+  run_args (args, &r);
+  g_assert_cmpint (r.status, ==, 0);
+  g_assert_nonnull (strstr (r.out, "\"answered\": 54,"));
+  g_assert_null (strstr (r.out, "sk-one"));
+  g_assert_null (strstr (r.err, "sk-two"));
+  log1 = read_log (one.log, 0, NULL);
+  log2 = read_log (two.log, 0, NULL);
+  g_test_message ("concurrency 1 and 5: %u and %u requests", g_hash_table_size (log1),
+                  g_hash_table_size (log2));
+  g_assert_cmpint (g_hash_table_size (log1) + g_hash_table_size (log2), ==, 54);
+  g_assert_cmpint (g_hash_table_size (log2), >, 2 * g_hash_table_size (log1));
+
+  cli (&r, "judge", f->ws, "--endpoint", "http://127.0.0.1:9 bogus=1", "--model", "m", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  cli (&r, "judge", f->ws, "--endpoint", "http://127.0.0.1:9 concurrency=0", "--model", "m", NULL);
+  g_assert_cmpint (r.status, ==, 2);
+  cli (&r, "judge", f->ws, "--endpoint", "http://127.0.0.1:9 key-env=ARB_TEST_KEY_UNSET",
+       "--model", "other", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "ARB_TEST_KEY_UNSET"));
+}
+
 /* A run over a live and a dead endpoint: the dead one rests after failing, retries go to the
  * live one, and everything is answered. */
 static void
@@ -1396,6 +1443,8 @@ main (int    argc,
               test_templates, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/spread", Fixture, GUINT_TO_POINTER (60), fixture_set_up,
               test_spread, fixture_tear_down);
+  g_test_add ("/arbiter/judge-run/endpoint-settings", Fixture, GUINT_TO_POINTER (60),
+              fixture_set_up, test_endpoint_settings, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/dead-endpoint", Fixture, GUINT_TO_POINTER (60), fixture_set_up,
               test_dead_endpoint, fixture_tear_down);
   g_test_add ("/arbiter/judge-run/score", Fixture, GUINT_TO_POINTER (20), fixture_set_up,
