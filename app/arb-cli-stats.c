@@ -230,6 +230,21 @@ stats_json (const ArbStats *stats,
   json_object_object_add (matrix, "win_rate", wins);
   json_object_object_add (matrix, "battles", counts);
   json_object_object_add (root, "matrix", matrix);
+  {
+    json_object *bins = json_object_new_array ();
+
+    for (guint i = 0; i < stats->n_length_bins; i++)
+      {
+        json_object *b = json_object_new_object ();
+
+        json_object_object_add (b, "length_difference",
+                                number (stats->length_bins[i].length_difference));
+        json_object_object_add (b, "win_rate", number (stats->length_bins[i].win_rate));
+        json_object_object_add (b, "n", json_object_new_int64 (stats->length_bins[i].n));
+        json_object_array_add (bins, b);
+      }
+    json_object_object_add (root, "win_rate_by_length", bins);
+  }
   return root;
 }
 

@@ -567,6 +567,26 @@ arb_workspace_compute_stats (ArbWorkspace          *ws,
       i = end;
     }
 
+  /* Does the longer response win? Every preference over the baseline, pooled. */
+  {
+    g_autoptr(GArray) x = g_array_new (FALSE, FALSE, sizeof (double));
+    g_autoptr(GArray) own = g_array_new (FALSE, FALSE, sizeof (gint64));
+    g_autoptr(GArray) base = g_array_new (FALSE, FALSE, sizeof (gint64));
+
+    for (guint i = 0; i < n; i++)
+      {
+        SystemAcc *sa = systems->pdata[i];
+
+        g_array_append_vals (x, sa->x->data, sa->x->len);
+        g_array_append_vals (own, sa->length->data, sa->length->len);
+        g_array_append_vals (base, sa->baseline_length->data, sa->baseline_length->len);
+      }
+    stats->n_length_bins = arb_win_rate_by_length ((const double *) x->data,
+                                                   (const gint64 *) own->data,
+                                                   (const gint64 *) base->data, x->len,
+                                                   ARB_STATS_LENGTH_BINS, stats->length_bins);
+  }
+
   /* Ratings. */
   ratings = g_new (double, MAX (n, 1));
   low = g_new (double, MAX (n, 1));

@@ -70,7 +70,13 @@ typedef struct
   guint64     n_verdicts;       /* verdicts read */
   guint64     n_failed;         /* of those, unparseable or failed */
   GStrv       categories;       /* every category in the workspace (for filters) */
+  /* Win rate against length difference: every preference over the baseline, pooled over the
+   * systems, in ARB_STATS_LENGTH_BINS bins of Δ = length − baseline's length. */
+  ArbLengthBin length_bins[10];
+  guint        n_length_bins;
 } ArbStats;
+
+#define ARB_STATS_LENGTH_BINS 10
 
 void arb_stats_free (ArbStats *stats);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArbStats, arb_stats_free)

@@ -326,6 +326,29 @@ test_leaderboard (void)
         }
   }
 
+  /* Win rate against length difference: the 20 preferences over base (x: 10, y: 10), in 10 bins
+   * of 2 by increasing Δ; y's answers are shorter than base's, x's longer. */
+  {
+    json_object *bins = json_object_object_get (root, "win_rate_by_length");
+    double last = -INFINITY, total = 0;
+
+    g_assert_cmpuint (json_object_array_length (bins), ==, 10);
+    for (guint i = 0; i < 10; i++)
+      {
+        json_object *b = json_object_array_get_idx (bins, i);
+
+        g_assert_cmpint (get_int (b, "n"), ==, 2);
+        g_assert_cmpfloat (get_double (b, "length_difference"), >=, last);
+        last = get_double (b, "length_difference");
+        total += get_double (b, "win_rate") * 2;
+      }
+    /* Its mean is the pooled win rate: (64 · 10 + 0 · 10) / 20. */
+    g_assert_cmpfloat_with_epsilon (total / 20, 32.0, 1e-9);
+    /* The first five bins are y's (shorter, never winning). */
+    g_assert_cmpfloat_with_epsilon (get_double (json_object_array_get_idx (bins, 0), "win_rate"),
+                                    0.0, 1e-12);
+  }
+
   /* The same seed, the same output; bootstrap 0, no bounds. */
   RUN (&run, "stats", ws, "--rater", "h1", "--baseline", "base", "--format", "json");
   g_assert_cmpstr (run.out, ==, first);
