@@ -404,7 +404,7 @@ main (int    argc,
   for (guint i = 0; i < G_N_ELEMENTS (levels); i++)
     {
       guint in_flight = levels[i];
-      guint n = in_flight == 1 ? 60 : in_flight * 25;
+      guint n = in_flight == 1 ? 200 : in_flight * 25;
       double ideal = in_flight * 1000.0 / DELAY_MS, rate = 0, server_rate = 0, cpu_us = 0;
       gboolean rate_target;
 
