@@ -17,6 +17,7 @@
 #include "arb-import.h"
 #include "arb-overview-page.h"
 #include "arb-dashboard-page.h"
+#include "arb-judges-page.h"
 #include "arb-review-page.h"
 #include "arb-window.h"
 
@@ -41,6 +42,7 @@ struct _ArbWindow
   ArbComparePage       *compare;
   ArbReviewPage        *review;
   ArbDashboardPage     *dashboard;
+  ArbJudgesPage        *judges;
   ArbWorkspace         *workspace;
   GSettings            *settings;
   GPtrArray            *recent_rows;
@@ -501,12 +503,16 @@ set_workspace (ArbWindow    *self,
                                  get_app (self) ? arb_application_get_annotator (get_app (self))
                                                 : NULL);
   arb_dashboard_page_set_workspace (self->dashboard, ws);
+  arb_judges_page_set_workspace (self->judges, ws);
   /* Reviewing and the dashboard are not for someone labelling under --annotator (they would
    * see others' verdicts). */
   gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, GTK_WIDGET (self->review)),
                               get_app (self) == NULL ||
                               !arb_application_get_annotator_forced (get_app (self)));
   gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, GTK_WIDGET (self->dashboard)),
+                              get_app (self) == NULL ||
+                              !arb_application_get_annotator_forced (get_app (self)));
+  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, GTK_WIDGET (self->judges)),
                               get_app (self) == NULL ||
                               !arb_application_get_annotator_forced (get_app (self)));
   if (ws != NULL)
@@ -1352,6 +1358,9 @@ arb_window_init (ArbWindow *self)
   self->dashboard = arb_dashboard_page_new ();
   arb_window_add_page (self, GTK_WIDGET (self->dashboard), "dashboard", _("Dashboard"),
                        "x-office-presentation-symbolic");
+  self->judges = arb_judges_page_new ();
+  arb_window_add_page (self, GTK_WIDGET (self->judges), "judges", _("Judges"),
+                       "network-server-symbolic");
   g_signal_connect_object (self->pages, "notify::visible-child",
                            G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
 
