@@ -205,7 +205,7 @@ plot_length (ArbPlot        *p,
         base_length = r->avg_length;
       if (r->is_baseline || r->win_rate.n_total == 0 || isnan (r->win_rate.win_rate))
         continue;
-      g_ptr_array_add (labels, (gpointer) r->system);
+      g_ptr_array_add (labels, (gpointer) keep (p, g_strdup (r->system)));
       x[n] = r->avg_length;
       y[n] = r->win_rate.win_rate;
       e[n] = r->win_rate.standard_error;

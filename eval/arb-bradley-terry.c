@@ -1042,7 +1042,8 @@ arb_quantiles (double       *values,
   for (gsize i = 0; i < n; i++)
     if (!isnan (values[i]))
       values[k++] = values[i];
-  qsort (values, k, sizeof (double), compare_doubles);
+  if (k > 1)
+    qsort (values, k, sizeof (double), compare_doubles);
   for (gsize j = 0; j < n_qs; j++)
     {
       double h, lo;
