@@ -34,5 +34,6 @@ int           arb_cli_score          (int argc, char **argv);
 int           arb_cli_stats          (int argc, char **argv);
 int           arb_cli_agreement      (int argc, char **argv);
 int           arb_cli_plot           (int argc, char **argv);
+int           arb_cli_export         (int argc, char **argv);
 
 G_END_DECLS

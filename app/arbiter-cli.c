@@ -45,6 +45,7 @@ static const Command commands[] = {
   { "stats", arb_cli_stats, "WS [--baseline SYSTEM]", N_("Win rates and ratings of the systems") },
   { "agreement", arb_cli_agreement, "WS [--gold RATER|majority]", N_("How well the raters agree") },
   { "plot", arb_cli_plot, "WS --chart NAME -o FILE", N_("Draw a chart into a PNG, SVG or PDF file") },
+  { "export", arb_cli_export, "WS --format F -o FILE", N_("Write training-ready data and a dataset card") },
 };
 
 static void

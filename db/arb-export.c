@@ -1,0 +1,1490 @@
+/* arb-export.c: labels out of a workspace as training-ready files, with explicit policies
+ *
+ * One SQL query aggregates the counted raters' current verdicts per comparison (each rater's
+ * verdicts on a comparison — orders, samples — are first averaged into one vote), decides the
+ * outcome by the policy, and returns the comparisons in the order in which identical rows are
+ * next to each other; this file only applies the rules in a fixed order, counts what each rule
+ * drops and streams the rows out. Nothing grows with the number of verdicts but the systems'
+ * tally for the card.
+ *
+ * Every file is written to a temporary file in its own directory and renamed into place only
+ * when all of them (data files and the card) are complete, so a reader never sees half a file.
+ *
+ * The policies, in order (docs/export.md states them for users):
+ *   raters      the named ones; by default every human rater of role annotator; a rater of role
+ *               adjudicator always counts, and where adjudicators gave a verdict on a comparison
+ *               only theirs count there;
+ *   verdicts    current (not superseded), of status ok; a rater's several verdicts on one
+ *               comparison average into one preference, which votes B (> 0.5), A (< 0.5) or tie;
+ *   flagged     a comparison whose last live flag/unflag event of any rater is a flag (events
+ *               undone by an undo event do not count) is dropped;
+ *   not text    a side that is an image or missing drops the comparison;
+ *   multi-turn  in string form, a response that spans several turns drops the comparison;
+ *   policy      majority: the outcome (A, B, tie) with strictly the most votes, a draw is a tie;
+ *               mean: the side of the mean preference (exactly 0.5 a tie); unanimous: every
+ *               vote equal, else dropped; single: exactly one counted rater;
+ *   agreement   votes for the outcome / counted votes, dropped below --min-agreement;
+ *   ties        dropped, or kept as rows marked tie (never in trl-kto, which has no tie);
+ *   same text   chosen equal to rejected is never written;
+ *   duplicates  a row identical to one written already (same prompt, chosen and rejected, or
+ *               for trl-kto prompt, completion and label) is written once.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json.h>
+#include <sqlite3.h>
+
+#include "arb-export.h"
+#include "arb-json-reader.h"
+#include "arb-workspace-private.h"
+
+#define CARD_MARKER "<!-- arbiter-export: this card is rewritten by the next export here -->"
+
+static const struct
+{
+  const char      *name;
+  ArbExportFormat  format;
+} formats[] = {
+  { "trl-preference", ARB_EXPORT_TRL_PREFERENCE },
+  { "trl-kto", ARB_EXPORT_TRL_KTO },
+  { "openrlhf", ARB_EXPORT_OPENRLHF },
+  { "verdicts-jsonl", ARB_EXPORT_VERDICTS_JSONL },
+  { "verdicts-csv", ARB_EXPORT_VERDICTS_CSV },
+};
+
+static const char *const policies[] = { "majority", "mean", "unanimous", "single" };
+
+void
+arb_export_options_init (ArbExportOptions *options)
+{
+  *options = (ArbExportOptions) {
+    .format = ARB_EXPORT_TRL_PREFERENCE,
+    .policy = ARB_EXPORT_POLICY_MAJORITY,
+  };
+}
+
+void
+arb_export_result_free (ArbExportResult *result)
+{
+  if (result == NULL)
+    return;
+  g_clear_pointer (&result->files, g_ptr_array_unref);
+  g_free (result);
+}
+
+gboolean
+arb_export_format_from_string (const char      *name,
+                               ArbExportFormat *out_format)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    if (g_strcmp0 (name, formats[i].name) == 0)
+      {
+        *out_format = formats[i].format;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+arb_export_format_to_string (ArbExportFormat format)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (formats); i++)
+    if (formats[i].format == format)
+      return formats[i].name;
+  return NULL;
+}
+
+const char *
+arb_export_format_list (void)
+{
+  return "trl-preference, trl-kto, openrlhf, verdicts-jsonl, verdicts-csv";
+}
+
+gboolean
+arb_export_policy_from_string (const char      *name,
+                               ArbExportPolicy *out_policy)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (policies); i++)
+    if (g_strcmp0 (name, policies[i]) == 0)
+      {
+        *out_policy = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+arb_export_policy_to_string (ArbExportPolicy policy)
+{
+  return policy < G_N_ELEMENTS (policies) ? policies[policy] : NULL;
+}
+
+static gboolean
+is_pairwise (ArbExportFormat format)
+{
+  return format == ARB_EXPORT_TRL_PREFERENCE || format == ARB_EXPORT_TRL_KTO ||
+         format == ARB_EXPORT_OPENRLHF;
+}
+
+/* The length of the extension chain that names the content: ".jsonl", ".csv", ".json", each
+ * optionally followed by ".gz"; else the last extension; else none. */
+static gsize
+extension_length (const char *base)
+{
+  static const char *const known[] = { ".jsonl.gz", ".csv.gz", ".json.gz", ".jsonl", ".csv",
+                                       ".json", NULL };
+  const char *dot;
+
+  for (guint i = 0; known[i] != NULL; i++)
+    if (g_str_has_suffix (base, known[i]) && strlen (base) > strlen (known[i]))
+      return strlen (known[i]);
+  dot = strrchr (base, '.');
+  return dot != NULL && dot != base ? strlen (dot) : 0;
+}
+
+/**
+ * arb_export_split_path:
+ * @path: the output as given, e.g. `data/hh.jsonl.gz`
+ * @split: `train`, `test`, …
+ *
+ * Returns: (transfer full): the split's file, the split's name before the extensions
+ *   (`data/hh.train.jsonl.gz`)
+ */
+char *
+arb_export_split_path (const char *path,
+                       const char *split)
+{
+  g_autofree char *base = g_path_get_basename (path);
+  gsize ext = extension_length (base);
+  gsize stem = strlen (path) - ext;
+
+  return g_strdup_printf ("%.*s.%s%s", (int) stem, path, split, path + stem);
+}
+
+/* ---- writing ----------------------------------------------------------------------------- */
+
+/* One output file: bytes gather in buf, go through the gzip compressor when there is one, and
+ * land in a temporary file beside the final one. */
+typedef struct
+{
+  char       *path;
+  char       *tmp_path;
+  FILE       *fp;
+  GConverter *z;
+  GString    *buf;
+} Out;
+
+static void
+out_free (Out *o)
+{
+  if (o->fp != NULL)
+    fclose (o->fp);
+  if (o->tmp_path != NULL)
+    g_unlink (o->tmp_path);
+  g_free (o->path);
+  g_free (o->tmp_path);
+  g_clear_object (&o->z);
+  g_string_free (o->buf, TRUE);
+  g_free (o);
+}
+
+static void
+set_file_error (GError    **error,
+                int         errsv,
+                const char *path,
+                const char *what)
+{
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errsv), "%s: %s: %s", path, what,
+               g_strerror (errsv));
+}
+
+static Out *
+out_open (const char *path,
+          GError    **error)
+{
+  g_autofree char *dir = g_path_get_dirname (path);
+  g_autofree char *base = g_path_get_basename (path);
+  g_autofree char *lower = g_ascii_strdown (base, -1);
+  Out *o = g_new0 (Out, 1);
+  int fd;
+
+  o->path = g_strdup (path);
+  o->buf = g_string_sized_new (1 << 16);
+  o->tmp_path = g_strdup_printf ("%s/.%s.XXXXXX", dir, base);
+  fd = g_mkstemp_full (o->tmp_path, O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0)
+    {
+      int errsv = errno;
+
+      set_file_error (error, errsv, dir, _("cannot create a file in this folder"));
+      g_clear_pointer (&o->tmp_path, g_free);
+      out_free (o);
+      return NULL;
+    }
+  /* g_mkstemp_full applies the mode through open(), which the umask narrows: what any new
+   * file gets. */
+  o->fp = fdopen (fd, "wb");
+  if (g_str_has_suffix (lower, ".gz"))
+    o->z = G_CONVERTER (g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6));
+  return o;
+}
+
+static gboolean
+out_write_raw (Out         *o,
+               const char  *data,
+               gsize        len,
+               GError     **error)
+{
+  if (len > 0 && fwrite (data, 1, len, o->fp) != len)
+    {
+      set_file_error (error, errno, o->path, _("cannot write"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+out_flush (Out       *o,
+           gboolean   at_end,
+           GError   **error)
+{
+  const char *in = o->buf->str;
+  gsize left = o->buf->len;
+  char zbuf[1 << 16];
+
+  if (o->z == NULL)
+    {
+      gboolean ok = out_write_raw (o, in, left, error);
+
+      g_string_truncate (o->buf, 0);
+      return ok;
+    }
+  while (left > 0 || at_end)
+    {
+      gsize r = 0, w = 0;
+      GConverterResult res;
+
+      res = g_converter_convert (o->z, in, left, zbuf, sizeof zbuf,
+                                 at_end ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS,
+                                 &r, &w, error);
+      if (res == G_CONVERTER_ERROR)
+        {
+          g_prefix_error (error, "%s: ", o->path);
+          return FALSE;
+        }
+      in += r;
+      left -= r;
+      if (!out_write_raw (o, zbuf, w, error))
+        return FALSE;
+      if (res == G_CONVERTER_FINISHED)
+        break;
+    }
+  g_string_truncate (o->buf, 0);
+  return TRUE;
+}
+
+static gboolean
+out_append (Out        *o,
+            GString    *row,
+            GError    **error)
+{
+  g_string_append_len (o->buf, row->str, row->len);
+  if (o->buf->len >= (1 << 18))
+    return out_flush (o, FALSE, error);
+  return TRUE;
+}
+
+/* Everything out and on disk; the file keeps its temporary name until out_commit. */
+static gboolean
+out_finish (Out     *o,
+            GError **error)
+{
+  int rc;
+
+  if (!out_flush (o, TRUE, error))
+    return FALSE;
+  if (fflush (o->fp) != 0 || fsync (fileno (o->fp)) != 0)
+    {
+      set_file_error (error, errno, o->path, _("cannot write"));
+      return FALSE;
+    }
+  rc = fclose (o->fp);
+  o->fp = NULL;
+  if (rc != 0)
+    {
+      set_file_error (error, errno, o->path, _("cannot write"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+out_commit (Out     *o,
+            GError **error)
+{
+  if (g_rename (o->tmp_path, o->path) != 0)
+    {
+      set_file_error (error, errno, o->path, _("cannot put the file in place"));
+      return FALSE;
+    }
+  g_clear_pointer (&o->tmp_path, g_free);
+  return TRUE;
+}
+
+/* ---- JSON and CSV text ------------------------------------------------------------------- */
+
+static void
+append_json_string (GString    *out,
+                    const char *s,
+                    gssize      len)
+{
+  g_autofree char *valid = NULL;
+  const char *end;
+
+  if (s == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  if (len < 0)
+    len = strlen (s);
+  /* Text from models is untrusted: invalid UTF-8 becomes U+FFFD rather than broken JSON. */
+  if (!g_utf8_validate_len (s, len, NULL))
+    {
+      valid = g_utf8_make_valid (s, len);
+      s = valid;
+      len = strlen (valid);
+    }
+  end = s + len;
+  g_string_append_c (out, '"');
+  while (s < end)
+    {
+      const char *run = s;
+
+      while (s < end && (guchar) *s >= 0x20 && *s != '"' && *s != '\\')
+        s++;
+      g_string_append_len (out, run, s - run);
+      if (s >= end)
+        break;
+      switch (*s)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        case '\b': g_string_append (out, "\\b"); break;
+        case '\f': g_string_append (out, "\\f"); break;
+        default: g_string_append_printf (out, "\\u%04x", (guchar) *s); break;
+        }
+      s++;
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+append_number (GString *out,
+               double   x)
+{
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (!isfinite (x))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  if (x == 0)
+    x = 0;  /* no "-0" */
+  g_string_append (out, g_ascii_formatd (buf, sizeof buf, "%.6g", x));
+}
+
+/* A message's content as text: a string as it is, anything else as its JSON. */
+static const char *
+content_text (json_object *msg)
+{
+  json_object *content = NULL;
+
+  if (!json_object_object_get_ex (msg, "content", &content) || content == NULL)
+    return "";
+  if (json_object_get_type (content) == json_type_string)
+    return json_object_get_string (content);
+  return json_object_to_json_string_ext (content, JSON_C_TO_STRING_PLAIN |
+                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static const char *
+role_label (const char *role)
+{
+  if (g_strcmp0 (role, "user") == 0)
+    return "Human";
+  if (g_strcmp0 (role, "assistant") == 0)
+    return "Assistant";
+  if (g_strcmp0 (role, "system") == 0)
+    return "System";
+  return role != NULL ? role : "Human";
+}
+
+/* The prompt as one string: a lone user message is its content; any other conversation is an
+ * HH-RLHF transcript ("\n\nHuman: …\n\nAssistant: …") that ends with "\n\nAssistant: ", so
+ * that prompt + response reads as the whole dialogue. */
+static void
+render_prompt (GString    *out,
+               const char *messages_json)
+{
+  g_autoptr(json_object) messages = json_tokener_parse (messages_json);
+  size_t n;
+
+  g_string_truncate (out, 0);
+  if (messages == NULL || json_object_get_type (messages) != json_type_array)
+    {
+      g_string_append (out, messages_json);
+      return;
+    }
+  n = json_object_array_length (messages);
+  if (n == 1)
+    {
+      json_object *msg = json_object_array_get_idx (messages, 0);
+      json_object *role = NULL;
+
+      if (json_object_object_get_ex (msg, "role", &role) &&
+          g_strcmp0 (json_object_get_string (role), "user") == 0)
+        {
+          g_string_append (out, content_text (msg));
+          return;
+        }
+    }
+  for (size_t i = 0; i < n; i++)
+    {
+      json_object *msg = json_object_array_get_idx (messages, i);
+      json_object *role = NULL;
+
+      json_object_object_get_ex (msg, "role", &role);
+      g_string_append_printf (out, "\n\n%s: %s",
+                              role_label (role != NULL ? json_object_get_string (role) : NULL),
+                              content_text (msg));
+    }
+  g_string_append (out, "\n\nAssistant: ");
+}
+
+/* A response as a message list: its own messages when it spans turns, else one assistant
+ * message. */
+static void
+append_response_messages (GString    *out,
+                          const char *text,
+                          gssize      len,
+                          const char *messages)
+{
+  if (messages != NULL)
+    {
+      g_string_append (out, messages);
+      return;
+    }
+  g_string_append (out, "[{\"role\":\"assistant\",\"content\":");
+  append_json_string (out, text, len);
+  g_string_append (out, "}]");
+}
+
+static void
+append_csv_field (GString    *out,
+                  const char *s,
+                  gssize      len)
+{
+  g_autofree char *valid = NULL;
+
+  if (s == NULL)
+    return;
+  if (len < 0)
+    len = strlen (s);
+  if (!g_utf8_validate_len (s, len, NULL))
+    {
+      valid = g_utf8_make_valid (s, len);
+      s = valid;
+      len = strlen (valid);
+    }
+  if (strcspn (s, ",\"\r\n") >= (gsize) len && memchr (s, '"', len) == NULL)
+    {
+      g_string_append_len (out, s, len);
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (gssize i = 0; i < len; i++)
+    {
+      if (s[i] == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, s[i]);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* ---- choosing raters --------------------------------------------------------------------- */
+
+/* The counted raters as a JSON array of ids (bound to the queries), and their names. */
+static char *
+counted_raters (ArbWorkspace           *ws,
+                const ArbExportOptions *options,
+                GPtrArray              *names,
+                GError                **error)
+{
+  const char * const *wanted = options->raters;
+  gboolean named = wanted != NULL && wanted[0] != NULL;
+  g_autoptr(GString) ids = g_string_new ("[");
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _arb_workspace_prepare (ws, "SELECT id, name, kind, role FROM visible_raters"
+                                     " ORDER BY name", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *name = (const char *) sqlite3_column_text (stmt, 1);
+      const char *kind = (const char *) sqlite3_column_text (stmt, 2);
+      const char *role = (const char *) sqlite3_column_text (stmt, 3);
+
+      /* By default the human annotators; the verdicts formats list adjudicators' verdicts too
+       * (the pairwise formats count adjudicators anyway, in the query). */
+      if (named ? !g_strv_contains (wanted, name)
+                : !options->all_raters &&
+                  !(g_strcmp0 (kind, "human") == 0 && g_strcmp0 (role, "annotator") == 0) &&
+                  !(!is_pairwise (options->format) && g_strcmp0 (role, "adjudicator") == 0))
+        continue;
+      if (ids->len > 1)
+        g_string_append_c (ids, ',');
+      g_string_append_printf (ids, "%" G_GINT64_FORMAT, (gint64) sqlite3_column_int64 (stmt, 0));
+      g_ptr_array_add (names, g_strdup (name));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ws), "reading raters");
+      return NULL;
+    }
+  for (guint i = 0; named && wanted[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint k = 0; k < names->len && !found; k++)
+        found = g_str_equal (names->pdata[k], wanted[i]);
+      if (!found)
+        {
+          g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_NOT_FOUND,
+                       _("%s: no rater named “%s” (arbiter-cli info lists them)"),
+                       arb_workspace_get_path (ws), wanted[i]);
+          return NULL;
+        }
+    }
+  g_string_append_c (ids, ']');
+  return g_string_free (g_steal_pointer (&ids), FALSE);
+}
+
+/* ---- the queries ------------------------------------------------------------------------- */
+
+/* Comparisons flagged now: per rater and comparison, the last flag or unflag event that no
+ * undo event names ("event:ID", as arb-queue.c writes them) is a flag. */
+#define FLAGGED_CTE \
+  "undone AS MATERIALIZED (SELECT CAST (substr (payload, 7) AS INTEGER) AS id FROM events" \
+  "  WHERE action = 'undo' AND substr (payload, 1, 6) = 'event:')," \
+  " flagged AS MATERIALIZED (SELECT comparison_id FROM (" \
+  "  SELECT comparison_id, action, max (id) FROM events" \
+  "  WHERE action IN ('flag', 'unflag') AND comparison_id IS NOT NULL" \
+  "    AND id NOT IN (SELECT id FROM undone)" \
+  "  GROUP BY rater_id, comparison_id) WHERE action = 'flag')"
+
+/* ?1: JSON array of the counted raters' ids; ?2: the policy. One row per comparison (two for
+ * trl-kto, label 1 and 0); g1 is the chosen generation (A when there is no side; for trl-kto the
+ * completion), g2 the other. */
+static const char aggregate_sql[] =
+  "WITH " FLAGGED_CTE ","
+  " rv AS (SELECT v.comparison_id AS cid, r.role = 'adjudicator' AS adj,"
+  "   avg (v.preference) AS p, coalesce (avg (v.strength), 1) AS s"
+  "   FROM current_verdicts v JOIN visible_raters r ON r.id = v.rater_id"
+  "   WHERE v.status = 'ok' AND v.preference IS NOT NULL"
+  "     AND (r.role = 'adjudicator' OR v.rater_id IN (SELECT value FROM json_each (?1)))"
+  "   GROUP BY v.comparison_id, v.rater_id),"
+  " votes AS (SELECT cid, adj, p, s, CASE WHEN p > 0.5 THEN 1 WHEN p < 0.5 THEN -1 ELSE 0 END"
+  "   AS vote, max (adj) OVER (PARTITION BY cid) AS has_adj FROM rv),"
+  " agg AS (SELECT cid, count (*) AS n, sum (vote = 1) AS nb, sum (vote = -1) AS na,"
+  "   sum (vote = 0) AS nt, avg (p) AS pm, avg (s * vote) AS sv, max (adj) AS adjudicated"
+  "   FROM votes WHERE adj = has_adj GROUP BY cid),"
+  " dec AS (SELECT *, CASE"
+  "   WHEN ?2 = 1 THEN (CASE WHEN pm > 0.5 + 1e-9 THEN 1 WHEN pm < 0.5 - 1e-9 THEN -1 ELSE 0 END)"
+  "   WHEN ?2 = 2 THEN (CASE WHEN nb = n THEN 1 WHEN na = n THEN -1 WHEN nt = n THEN 0 END)"
+  "   ELSE (CASE WHEN nb > na AND nb > nt THEN 1 WHEN na > nb AND na > nt THEN -1 ELSE 0 END)"
+  "   END AS outcome FROM agg)"
+  " SELECT d.cid, d.outcome, d.n, d.nb, d.na, d.nt, d.pm, d.sv, d.adjudicated,"
+  "   d.cid IN (SELECT comparison_id FROM flagged), c.uuid, p.id, p.uuid, p.messages, k.label,"
+  "   g1.kind, g1.text, g1.messages, s1.name, g1.text_hash,"
+  "   g2.kind, g2.text, g2.messages, s2.name, g2.text_hash"
+  " FROM dec d JOIN visible_comparisons c ON c.id = d.cid"
+  " JOIN visible_prompts p ON p.id = c.prompt_id"
+  " JOIN (SELECT 1 AS label %s) k"
+  " JOIN generations g1 ON g1.id = CASE WHEN (d.outcome = 1) = (k.label = 1) THEN c.b_id"
+  "   ELSE c.a_id END"
+  " JOIN generations g2 ON g2.id = CASE WHEN g1.id = c.a_id THEN c.b_id ELSE c.a_id END"
+  " JOIN systems s1 ON s1.id = g1.system_id JOIN systems s2 ON s2.id = g2.system_id"
+  " ORDER BY p.id, g1.text_hash, %s coalesce (g1.messages, ''), %s k.label, d.outcome = 0, d.cid";
+
+/* ?1: JSON array of the counted raters' ids. */
+static const char verdicts_sql[] =
+  "WITH " FLAGGED_CTE
+  " SELECT v.id, v.uuid, r.name, r.kind, r.origin, r.role, v.presented, v.sample, v.strength,"
+  "   v.preference, v.status, v.rationale, v.seconds, v.created_at, c.uuid, p.uuid, p.messages,"
+  "   ga.uuid, gb.uuid, sa.name, sb.name, ga.text, gb.text,"
+  "   c.id IN (SELECT comparison_id FROM flagged)"
+  " FROM current_verdicts v JOIN visible_raters r ON r.id = v.rater_id"
+  " JOIN visible_comparisons c ON c.id = v.comparison_id"
+  " JOIN visible_prompts p ON p.id = c.prompt_id"
+  " JOIN generations ga ON ga.id = c.a_id JOIN generations gb ON gb.id = c.b_id"
+  " JOIN systems sa ON sa.id = ga.system_id JOIN systems sb ON sb.id = gb.system_id"
+  " WHERE v.rater_id IN (SELECT value FROM json_each (?1))"
+  " ORDER BY c.id, r.name, v.presented, v.sample, v.id";
+
+/* ---- the export -------------------------------------------------------------------------- */
+
+typedef struct
+{
+  ArbWorkspace           *ws;
+  const ArbExportOptions *options;
+  ArbExportResult        *result;
+  Out                    *main;
+  Out                    *split;
+  GHashTable             *systems;   /* name → rows (GINT_TO_POINTER) */
+  GString                *row;
+  GString                *scratch;
+  GCancellable           *cancellable;
+} Export;
+
+static void
+tally_system (Export     *ex,
+              const char *name)
+{
+  gpointer n = g_hash_table_lookup (ex->systems, name);
+
+  g_hash_table_insert (ex->systems, g_strdup (name), GINT_TO_POINTER (GPOINTER_TO_INT (n) + 1));
+}
+
+/* Which file a prompt's rows go to: a hash of the seed and the prompt's UUID, so the same seed
+ * always puts a prompt on the same side, whatever else is exported. */
+static Out *
+target_for (Export     *ex,
+            const char *prompt_uuid)
+{
+  g_autoptr(GChecksum) sum = NULL;
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  char seed[32];
+  guint64 x = 0;
+
+  if (ex->split == NULL)
+    return ex->main;
+  sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_snprintf (seed, sizeof seed, "%" G_GUINT64_FORMAT ":", ex->options->seed);
+  g_checksum_update (sum, (const guchar *) seed, -1);
+  g_checksum_update (sum, (const guchar *) prompt_uuid, -1);
+  g_checksum_get_digest (sum, digest, &len);
+  for (int i = 0; i < 8; i++)
+    x = (x << 8) | digest[i];
+  if ((double) (x >> 11) / (double) (G_GUINT64_CONSTANT (1) << 53) < ex->options->split_fraction)
+    return ex->split;
+  return ex->main;
+}
+
+static gboolean
+write_row (Export     *ex,
+           Out        *target,
+           GError    **error)
+{
+  g_string_append_c (ex->row, '\n');
+  if (!out_append (target, ex->row, error))
+    return FALSE;
+  ex->result->rows++;
+  if (target == ex->split)
+    ex->result->rows_split++;
+  return TRUE;
+}
+
+static gboolean
+cancelled (Export  *ex,
+           gint64   n,
+           GError **error)
+{
+  return n % 1024 == 0 && g_cancellable_set_error_if_cancelled (ex->cancellable, error);
+}
+
+static gboolean
+export_pairwise (Export  *ex,
+                 GError **error)
+{
+  const ArbExportOptions *o = ex->options;
+  gboolean kto = o->format == ARB_EXPORT_TRL_KTO;
+  g_autofree char *counted = NULL;
+  g_autofree char *sql = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) key = g_string_new (NULL);
+  g_autoptr(GString) prev = g_string_new (NULL);
+  g_autofree char *prompt_key = NULL, *chosen_key = NULL, *rejected_key = NULL;
+  sqlite3_stmt *stmt;
+  gint64 n = 0;
+  int rc;
+
+  counted = counted_raters (ex->ws, o, names, error);
+  if (counted == NULL)
+    return FALSE;
+  /* Key names for openrlhf, already as JSON strings with their colon. */
+  {
+    g_autoptr(GString) s = g_string_new (NULL);
+
+    append_json_string (s, o->format == ARB_EXPORT_OPENRLHF && o->prompt_key != NULL
+                           ? o->prompt_key : "prompt", -1);
+    g_string_append (s, ": ");
+    prompt_key = g_strdup (s->str);
+    g_string_truncate (s, 0);
+    append_json_string (s, o->format == ARB_EXPORT_OPENRLHF && o->chosen_key != NULL
+                           ? o->chosen_key : "chosen", -1);
+    g_string_append (s, ": ");
+    chosen_key = g_strdup (s->str);
+    g_string_truncate (s, 0);
+    append_json_string (s, o->format == ARB_EXPORT_OPENRLHF && o->rejected_key != NULL
+                           ? o->rejected_key : "rejected", -1);
+    g_string_append (s, ": ");
+    rejected_key = g_strdup (s->str);
+  }
+
+  sql = g_strdup_printf (aggregate_sql, kto ? "UNION ALL SELECT 0" : "",
+                         kto ? "" : "g2.text_hash,", kto ? "" : "coalesce (g2.messages, ''),");
+  stmt = _arb_workspace_prepare (ex->ws, sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, counted, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, o->policy);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gboolean has_outcome = sqlite3_column_type (stmt, 1) != SQLITE_NULL;
+      int outcome = sqlite3_column_int (stmt, 1);
+      gint64 nv = sqlite3_column_int64 (stmt, 2);
+      gint64 nb = sqlite3_column_int64 (stmt, 3), na = sqlite3_column_int64 (stmt, 4);
+      gint64 nt = sqlite3_column_int64 (stmt, 5);
+      double pm = sqlite3_column_double (stmt, 6), sv = sqlite3_column_double (stmt, 7);
+      gboolean adjudicated = sqlite3_column_int (stmt, 8) != 0;
+      gboolean flagged = sqlite3_column_int (stmt, 9) != 0;
+      gint64 prompt_id = sqlite3_column_int64 (stmt, 11);
+      const char *prompt_uuid = (const char *) sqlite3_column_text (stmt, 12);
+      const char *prompt_messages = (const char *) sqlite3_column_text (stmt, 13);
+      gboolean label = sqlite3_column_int (stmt, 14) != 0;
+      const char *kind1 = (const char *) sqlite3_column_text (stmt, 15);
+      const char *text1 = (const char *) sqlite3_column_text (stmt, 16);
+      int len1 = sqlite3_column_bytes (stmt, 16);
+      const char *msgs1 = (const char *) sqlite3_column_text (stmt, 17);
+      const char *sys1 = (const char *) sqlite3_column_text (stmt, 18);
+      const void *hash1 = sqlite3_column_blob (stmt, 19);
+      int hlen1 = sqlite3_column_bytes (stmt, 19);
+      const char *kind2 = (const char *) sqlite3_column_text (stmt, 20);
+      const char *text2 = (const char *) sqlite3_column_text (stmt, 21);
+      int len2 = sqlite3_column_bytes (stmt, 21);
+      const char *msgs2 = (const char *) sqlite3_column_text (stmt, 22);
+      const char *sys2 = (const char *) sqlite3_column_text (stmt, 23);
+      const void *hash2 = sqlite3_column_blob (stmt, 24);
+      int hlen2 = sqlite3_column_bytes (stmt, 24);
+      /* Rules count comparisons: for trl-kto only on the chosen side's row. */
+      gboolean counting = !kto || label;
+      gboolean tie = has_outcome && outcome == 0;
+      double agreement;
+      Out *target;
+
+      if (cancelled (ex, ++n, error))
+        goto fail;
+      if (counting)
+        {
+          ex->result->considered++;
+          if (adjudicated)
+            ex->result->adjudicated++;
+        }
+#define DROP(field) { if (counting) ex->result->field++; continue; }
+      if (flagged)
+        DROP (flagged);
+      if (g_strcmp0 (kind1, "text") != 0 || g_strcmp0 (kind2, "text") != 0)
+        DROP (not_text);
+      if (!o->conversational && (msgs1 != NULL || msgs2 != NULL))
+        DROP (multi_turn);
+      if (!has_outcome)
+        DROP (disagreement);
+      agreement = (double) (outcome == 1 ? nb : outcome == -1 ? na : nt) / MAX (nv, 1);
+      if (o->min_agreement > 0 && agreement < o->min_agreement - 1e-12)
+        DROP (low_agreement);
+      if (tie && (kto || !o->keep_ties))
+        DROP (ties);
+      if (hlen1 == hlen2 && memcmp (hash1, hash2, hlen1) == 0 && len1 == len2 &&
+          memcmp (text1, text2, len1) == 0 && g_strcmp0 (msgs1, msgs2) == 0)
+        DROP (same_text);
+#undef DROP
+      if (tie && counting)
+        ex->result->ties++;
+
+      /* Identical rows are next to each other in the query's order. */
+      g_string_truncate (key, 0);
+      g_string_append_len (key, (const char *) &prompt_id, sizeof prompt_id);
+      g_string_append_len (key, hash1, hlen1);
+      g_string_append_c (key, label ? 'T' : 'F');
+      g_string_append_c (key, tie ? 't' : 'd');
+      g_string_append (key, msgs1 != NULL ? msgs1 : "");
+      if (!kto)
+        {
+          g_string_append_c (key, '\0');
+          g_string_append_len (key, hash2, hlen2);
+          g_string_append (key, msgs2 != NULL ? msgs2 : "");
+        }
+      if (key->len == prev->len && memcmp (key->str, prev->str, key->len) == 0)
+        {
+          ex->result->duplicates++;
+          continue;
+        }
+      g_string_truncate (prev, 0);
+      g_string_append_len (prev, key->str, key->len);
+
+      g_string_truncate (ex->row, 0);
+      g_string_append_c (ex->row, '{');
+      g_string_append (ex->row, prompt_key);
+      if (o->conversational)
+        g_string_append (ex->row, prompt_messages);
+      else
+        {
+          render_prompt (ex->scratch, prompt_messages);
+          append_json_string (ex->row, ex->scratch->str, ex->scratch->len);
+        }
+      if (kto)
+        {
+          g_string_append (ex->row, ", \"completion\": ");
+          if (o->conversational)
+            append_response_messages (ex->row, text1, len1, msgs1);
+          else
+            append_json_string (ex->row, text1, len1);
+          g_string_append (ex->row, label ? ", \"label\": true" : ", \"label\": false");
+        }
+      else
+        {
+          g_string_append (ex->row, ", ");
+          g_string_append (ex->row, chosen_key);
+          if (o->conversational)
+            append_response_messages (ex->row, text1, len1, msgs1);
+          else
+            append_json_string (ex->row, text1, len1);
+          g_string_append (ex->row, ", ");
+          g_string_append (ex->row, rejected_key);
+          if (o->conversational)
+            append_response_messages (ex->row, text2, len2, msgs2);
+          else
+            append_json_string (ex->row, text2, len2);
+          if (o->margin != ARB_EXPORT_MARGIN_NONE)
+            {
+              double m;
+
+              if (o->margin == ARB_EXPORT_MARGIN_STRENGTH)
+                m = outcome == 1 ? sv : outcome == -1 ? -sv : 0;
+              else
+                m = outcome == 1 ? 2 * pm - 1 : outcome == -1 ? 1 - 2 * pm : 0;
+              g_string_append (ex->row, ", \"margin\": ");
+              append_number (ex->row, m);
+            }
+          if (o->keep_ties)
+            g_string_append (ex->row, tie ? ", \"tie\": true" : ", \"tie\": false");
+        }
+      g_string_append_c (ex->row, '}');
+      target = target_for (ex, prompt_uuid);
+      if (!write_row (ex, target, error))
+        goto fail;
+      tally_system (ex, sys1);
+      if (!kto)
+        tally_system (ex, sys2);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading verdicts");
+      goto fail;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+
+fail:
+  sqlite3_reset (stmt);
+  return FALSE;
+}
+
+static const char *const verdict_columns[] = {
+  "verdict_uuid", "rater", "rater_kind", "rater_origin", "rater_role", "presented", "sample",
+  "strength", "preference", "status", "dimensions", "rationale", "seconds", "created_at",
+  "comparison_uuid", "prompt_uuid", "generation_a_uuid", "generation_b_uuid", "system_a",
+  "system_b", "prompt", "response_a", "response_b", NULL
+};
+
+/* Where each of verdict_columns is in verdicts_sql (-1: dimensions and prompt, made apart). */
+static const int verdict_query_column[] = {
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1, 11, 12, 13, 14, 15, 17, 18, 19, 20, -1, 21, 22
+};
+G_STATIC_ASSERT (G_N_ELEMENTS (verdict_query_column) == G_N_ELEMENTS (verdict_columns) - 1);
+
+/* The verdict's dimensions as a JSON object {"name": {"preference": p, "strength": s}}. */
+static gboolean
+append_dimensions (Export  *ex,
+                   GString *out,
+                   gint64   verdict_id,
+                   GError **error)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (ex->ws,
+                                               "SELECT dimension, preference, strength FROM"
+                                               " verdict_dimensions WHERE verdict_id = ?"
+                                               " ORDER BY dimension", error);
+  gboolean first = TRUE;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, verdict_id);
+  g_string_append_c (out, '{');
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (!first)
+        g_string_append (out, ", ");
+      first = FALSE;
+      append_json_string (out, (const char *) sqlite3_column_text (stmt, 0), -1);
+      g_string_append (out, ": {\"preference\": ");
+      if (sqlite3_column_type (stmt, 1) == SQLITE_NULL)
+        g_string_append (out, "null");
+      else
+        append_number (out, sqlite3_column_double (stmt, 1));
+      g_string_append (out, ", \"strength\": ");
+      if (sqlite3_column_type (stmt, 2) == SQLITE_NULL)
+        g_string_append (out, "null");
+      else
+        g_string_append_printf (out, "%d", sqlite3_column_int (stmt, 2));
+      g_string_append_c (out, '}');
+    }
+  sqlite3_reset (stmt);
+  g_string_append_c (out, '}');
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading dimensions");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+export_verdicts (Export  *ex,
+                 GError **error)
+{
+  const ArbExportOptions *o = ex->options;
+  gboolean csv = o->format == ARB_EXPORT_VERDICTS_CSV;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *counted = NULL;
+  g_autoptr(GString) dims = g_string_new (NULL);
+  g_autoptr(GString) num = g_string_new (NULL);
+  sqlite3_stmt *stmt;
+  gint64 n = 0;
+  int rc;
+
+  counted = counted_raters (ex->ws, o, names, error);
+  if (counted == NULL)
+    return FALSE;
+  if (csv)
+    {
+      g_string_truncate (ex->row, 0);
+      for (guint i = 0; verdict_columns[i] != NULL; i++)
+        g_string_append_printf (ex->row, "%s%s", i > 0 ? "," : "", verdict_columns[i]);
+      g_string_append (ex->row, "\r\n");
+      if (!out_append (ex->main, ex->row, error) ||
+          (ex->split != NULL && !out_append (ex->split, ex->row, error)))
+        return FALSE;
+    }
+
+  stmt = _arb_workspace_prepare (ex->ws, verdicts_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, counted, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *prompt_uuid = (const char *) sqlite3_column_text (stmt, 15);
+      Out *target;
+
+      if (cancelled (ex, ++n, error))
+        goto fail;
+      ex->result->considered++;
+      if (sqlite3_column_int (stmt, 23) != 0)
+        {
+          ex->result->flagged++;
+          continue;
+        }
+      g_string_truncate (dims, 0);
+      if (!append_dimensions (ex, dims, sqlite3_column_int64 (stmt, 0), error))
+        goto fail;
+      render_prompt (ex->scratch, (const char *) sqlite3_column_text (stmt, 16));
+
+      g_string_truncate (ex->row, 0);
+      if (!csv)
+        g_string_append_c (ex->row, '{');
+      /* Columns 1.. of the query in the order of verdict_columns, with dimensions, prompt and
+       * the responses where they belong. */
+      for (guint i = 0; verdict_columns[i] != NULL; i++)
+        {
+          const char *name = verdict_columns[i];
+          int col = -1;
+          gboolean number = FALSE;
+
+          if (csv && i > 0)
+            g_string_append_c (ex->row, ',');
+          else if (!csv)
+            {
+              if (i > 0)
+                g_string_append (ex->row, ", ");
+              append_json_string (ex->row, name, -1);
+              g_string_append (ex->row, ": ");
+            }
+          if (g_str_equal (name, "dimensions"))
+            {
+              if (csv)
+                append_csv_field (ex->row, dims->str, dims->len);
+              else
+                g_string_append_len (ex->row, dims->str, dims->len);
+              continue;
+            }
+          if (g_str_equal (name, "prompt"))
+            {
+              if (csv)
+                append_csv_field (ex->row, ex->scratch->str, ex->scratch->len);
+              else if (o->conversational)
+                g_string_append (ex->row, (const char *) sqlite3_column_text (stmt, 16));
+              else
+                append_json_string (ex->row, ex->scratch->str, ex->scratch->len);
+              continue;
+            }
+          col = verdict_query_column[i];
+          number = g_str_equal (name, "sample") || g_str_equal (name, "strength") ||
+                   g_str_equal (name, "preference") || g_str_equal (name, "seconds");
+          if (sqlite3_column_type (stmt, col) == SQLITE_NULL)
+            {
+              if (!csv)
+                g_string_append (ex->row, "null");
+            }
+          else if (number)
+            {
+              g_string_truncate (num, 0);
+              if (sqlite3_column_type (stmt, col) == SQLITE_INTEGER)
+                g_string_append_printf (num, "%" G_GINT64_FORMAT,
+                                        (gint64) sqlite3_column_int64 (stmt, col));
+              else
+                append_number (num, sqlite3_column_double (stmt, col));
+              g_string_append_len (ex->row, num->str, num->len);
+            }
+          else if (csv)
+            append_csv_field (ex->row, (const char *) sqlite3_column_text (stmt, col),
+                              sqlite3_column_bytes (stmt, col));
+          else
+            append_json_string (ex->row, (const char *) sqlite3_column_text (stmt, col),
+                                sqlite3_column_bytes (stmt, col));
+        }
+      if (csv)
+        g_string_append_c (ex->row, '\r');
+      else
+        g_string_append_c (ex->row, '}');
+      target = target_for (ex, prompt_uuid);
+      if (!write_row (ex, target, error))
+        goto fail;
+      tally_system (ex, (const char *) sqlite3_column_text (stmt, 19));
+      tally_system (ex, (const char *) sqlite3_column_text (stmt, 20));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading verdicts");
+      goto fail;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+
+fail:
+  sqlite3_reset (stmt);
+  return FALSE;
+}
+
+/* ---- the dataset card -------------------------------------------------------------------- */
+
+static void
+card_row (GString    *card,
+          const char *what,
+          gint64      n)
+{
+  g_string_append_printf (card, "| %s | %" G_GINT64_FORMAT " |\n", what, n);
+}
+
+static const char *
+policy_text (ArbExportPolicy policy)
+{
+  switch (policy)
+    {
+    case ARB_EXPORT_POLICY_MEAN:
+      return "mean: the side of the mean of the counted raters' preferences (exactly 0.5 is a tie)";
+    case ARB_EXPORT_POLICY_UNANIMOUS:
+      return "unanimous: only comparisons on which every counted rater gave the same outcome";
+    case ARB_EXPORT_POLICY_SINGLE:
+      return "single: the one counted rater's verdict";
+    case ARB_EXPORT_POLICY_MAJORITY:
+    default:
+      return "majority: the outcome (A better, B better, tie) with strictly the most votes; "
+             "a draw between outcomes is a tie";
+    }
+}
+
+static char *
+card_text (Export     *ex,
+           const char *path,
+           const char *main_path,
+           const char *split_path,
+           GError    **error)
+{
+  const ArbExportOptions *o = ex->options;
+  const ArbExportResult *r = ex->result;
+  g_autoptr(GString) card = g_string_new ("---\n");
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *date = g_date_time_format_iso8601 (now);
+  g_autofree char *title = g_path_get_basename (path);
+  g_autofree char *main_base = g_path_get_basename (main_path);
+  g_autofree char *split_base = split_path != NULL ? g_path_get_basename (split_path) : NULL;
+  g_autofree char *counted = NULL;
+  g_autoptr(GList) systems = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  counted = counted_raters (ex->ws, o, names, error);
+  if (counted == NULL)
+    return NULL;
+
+  /* Front matter that the Hugging Face datasets library reads to find the splits. */
+  g_string_append (card, "configs:\n- config_name: default\n  data_files:\n");
+  g_string_append_printf (card, "  - split: %s\n    path: \"%s\"\n",
+                          "train", main_base);
+  if (split_path != NULL)
+    g_string_append_printf (card, "  - split: %s\n    path: \"%s\"\n", o->split_name, split_base);
+  g_string_append (card, "tags:\n- arbiter\n- preference\n---\n" CARD_MARKER "\n\n");
+
+  g_string_append_printf (card, "# %s\n\n", title);
+  g_string_append_printf (card, "Exported from the Arbiter workspace `%s` (%s) on %s, format "
+                                "`%s`%s.\n\n",
+                          arb_workspace_get_path (ex->ws), arb_workspace_get_uuid (ex->ws), date,
+                          arb_export_format_to_string (o->format),
+                          o->conversational ? ", conversational (message lists)" : "");
+  g_string_append (card, "The command that reproduces it:\n\n```\n");
+  g_string_append (card, o->command != NULL ? o->command : "(not given)");
+  g_string_append (card, "\n```\n\n");
+
+  g_string_append (card, "## Records\n\n| rule | count |\n|---|---|\n");
+  card_row (card, is_pairwise (o->format) ? "comparisons with a counted verdict"
+                                          : "verdicts of the counted raters", r->considered);
+  if (is_pairwise (o->format))
+    card_row (card, "of which decided by an adjudicator", r->adjudicated);
+  card_row (card, "dropped: flagged", r->flagged);
+  if (is_pairwise (o->format))
+    {
+      card_row (card, "dropped: a side is not text (image or missing)", r->not_text);
+      card_row (card, "dropped: multi-turn response in string form", r->multi_turn);
+      card_row (card, "dropped: raters disagree (unanimous policy)", r->disagreement);
+      card_row (card, "dropped: agreement below the minimum", r->low_agreement);
+      card_row (card, o->keep_ties && o->format != ARB_EXPORT_TRL_KTO
+                      ? "ties kept (rows marked tie)" : "dropped: tie", r->ties);
+      card_row (card, "dropped: chosen text equals rejected text", r->same_text);
+      card_row (card, "rows not written: identical to a written row", r->duplicates);
+    }
+  card_row (card, "rows written", r->rows);
+  if (split_path != NULL)
+    {
+      g_autofree char *what = g_strdup_printf ("rows in %s", main_base);
+      g_autofree char *what2 = g_strdup_printf ("rows in %s", split_base);
+
+      card_row (card, what, r->rows - r->rows_split);
+      card_row (card, what2, r->rows_split);
+    }
+
+  g_string_append (card, "\n## Policies\n\n");
+  if (o->raters != NULL && o->raters[0] != NULL)
+    g_string_append (card, "- Raters: the named ones (below).\n");
+  else if (o->all_raters)
+    g_string_append (card, "- Raters: every rater of the workspace.\n");
+  else
+    g_string_append (card, "- Raters: every human rater of role annotator.\n");
+  g_string_append (card, "- Verdicts: current ones of status ok; a rater's several verdicts on a "
+                         "comparison (orders, samples) average into one preference.\n");
+  g_string_append (card, "- Flagged comparisons (a live flag of any rater) are left out.\n");
+  if (is_pairwise (o->format))
+    {
+      g_string_append (card, "- An adjudicator's verdict wins: where raters of role adjudicator "
+                             "gave one, only theirs count on that comparison.\n");
+      g_string_append_printf (card, "- Policy: %s.\n", policy_text (o->policy));
+      if (o->min_agreement > 0)
+        g_string_append_printf (card, "- Minimum agreement: %g (votes for the outcome / counted "
+                                      "votes).\n", o->min_agreement);
+      else
+        g_string_append (card, "- Minimum agreement: none.\n");
+      if (o->format == ARB_EXPORT_TRL_KTO)
+        g_string_append (card, "- Ties: dropped (KTO has no tie); each decided comparison gives "
+                               "its chosen side label true and its rejected side label false.\n");
+      else
+        g_string_append (card, o->keep_ties ? "- Ties: kept, as rows with \"tie\": true (chosen "
+                                              "and rejected then in stored order).\n"
+                                            : "- Ties: dropped.\n");
+      if (o->margin == ARB_EXPORT_MARGIN_STRENGTH)
+        g_string_append (card, "- Margin: mean signed strength toward chosen (much better 2, "
+                               "better 1, tie 0; continuous verdicts count 1), in [-2, 2].\n");
+      else if (o->margin == ARB_EXPORT_MARGIN_PREFERENCE)
+        g_string_append (card, "- Margin: 2 P(chosen better) - 1 from the mean preference, in "
+                               "[-1, 1].\n");
+      g_string_append (card, "- A row whose chosen text equals its rejected text is never "
+                             "written; identical rows are written once.\n");
+    }
+  if (split_path != NULL)
+    g_string_append_printf (card, "- Split: by prompt, each prompt in `%s` with probability %g "
+                                  "(seed %" G_GUINT64_FORMAT "); no prompt is in both files.\n",
+                            o->split_name, o->split_fraction, o->seed);
+
+  g_string_append (card, "\n## Raters\n\n| rater | kind | role | origin | current verdicts |\n"
+                         "|---|---|---|---|---|\n");
+  stmt = _arb_workspace_prepare (ex->ws,
+                                 "SELECT r.name, r.kind, r.role, r.origin,"
+                                 " (SELECT count (*) FROM current_verdicts v WHERE v.rater_id = r.id)"
+                                 " FROM visible_raters r WHERE r.id IN (SELECT value FROM json_each (?1))"
+                                 " OR (?2 AND r.role = 'adjudicator') ORDER BY r.name", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, counted, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, is_pairwise (o->format));
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_string_append_printf (card, "| %s | %s | %s | %s | %" G_GINT64_FORMAT " |\n",
+                            sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),
+                            sqlite3_column_text (stmt, 2), sqlite3_column_text (stmt, 3),
+                            (gint64) sqlite3_column_int64 (stmt, 4));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading raters");
+      return NULL;
+    }
+
+  g_string_append (card, "\n## Systems\n\n| system | rows |\n|---|---|\n");
+  systems = g_list_sort (g_hash_table_get_keys (ex->systems), (GCompareFunc) g_strcmp0);
+  for (GList *l = systems; l != NULL; l = l->next)
+    card_row (card, l->data, GPOINTER_TO_INT (g_hash_table_lookup (ex->systems, l->data)));
+
+  g_string_append (card, "\n## Sources\n\n| import | format | SHA-256 | records |\n"
+                         "|---|---|---|---|\n");
+  stmt = _arb_workspace_prepare (ex->ws, "SELECT name, format, sha256, n_records FROM imports"
+                                         " WHERE state = 'done' ORDER BY id", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_string_append_printf (card, "| %s | %s | %s | %" G_GINT64_FORMAT " |\n",
+                            sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),
+                            sqlite3_column_type (stmt, 2) == SQLITE_NULL
+                            ? "" : (const char *) sqlite3_column_text (stmt, 2),
+                            (gint64) sqlite3_column_int64 (stmt, 3));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading imports");
+      return NULL;
+    }
+  g_string_append (card, "\nDecisions made in Arbiter itself (live raters) have no import.\n");
+  return g_string_free (g_steal_pointer (&card), FALSE);
+}
+
+/* A README.md that an export did not write is the user's: never overwrite it. */
+static gboolean
+card_may_overwrite (const char *path,
+                    GError    **error)
+{
+  g_autofree char *contents = NULL;
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    return TRUE;
+  if (g_file_get_contents (path, &contents, NULL, NULL) && strstr (contents, CARD_MARKER) != NULL)
+    return TRUE;
+  g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_EXIST,
+               _("%s exists and was not written by an export; export into another folder or "
+                 "leave the card out (--no-card)"), path);
+  return FALSE;
+}
+
+static gboolean
+check_options (const ArbExportOptions *o,
+               GError                **error)
+{
+  const char *keys[3] = { o->prompt_key, o->chosen_key, o->rejected_key };
+
+  if (o->format == ARB_EXPORT_TRL_KTO && o->keep_ties)
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                   _("trl-kto has no place for a tie: ties are always dropped there"));
+      return FALSE;
+    }
+  if (o->split_name != NULL &&
+      (!(o->split_fraction > 0 && o->split_fraction < 1) || o->split_name[0] == '\0' ||
+       g_str_equal (o->split_name, "train") ||
+       strspn (o->split_name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen (o->split_name)))
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                   _("a split is NAME=FRACTION with a lower-case name other than train and a "
+                     "fraction between 0 and 1, e.g. test=0.1"));
+      return FALSE;
+    }
+  if (o->min_agreement < 0 || o->min_agreement > 1)
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                   _("the minimum agreement is a share between 0 and 1"));
+      return FALSE;
+    }
+  for (int i = 0; i < 3; i++)
+    for (int k = 0; k < 3; k++)
+      {
+        const char *a = keys[i] != NULL ? keys[i] : (const char *[]) { "prompt", "chosen",
+                                                                       "rejected" }[i];
+        const char *b = keys[k] != NULL ? keys[k] : (const char *[]) { "prompt", "chosen",
+                                                                       "rejected" }[k];
+
+        if (a[0] == '\0' || !g_utf8_validate (a, -1, NULL) || (i != k && g_str_equal (a, b)))
+          {
+            g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                         _("the prompt, chosen and rejected keys must be three different "
+                           "non-empty names"));
+            return FALSE;
+          }
+      }
+  return TRUE;
+}
+
+/**
+ * arb_workspace_export:
+ * @path: the data file; with a split, the files are named by arb_export_split_path() from it
+ *   (`NAME.train.jsonl`, `NAME.test.jsonl`); a name ending in `.gz` is gzip-compressed. The
+ *   dataset card is `README.md` in the same folder.
+ *
+ * Writes the export (see the top of this file for the rules) and its dataset card. Every file
+ * appears whole or not at all.
+ *
+ * Returns: (transfer full) (nullable): what each rule kept and dropped, and the files written
+ */
+ArbExportResult *
+arb_workspace_export (ArbWorkspace            *self,
+                      const char              *path,
+                      const ArbExportOptions  *options,
+                      GCancellable            *cancellable,
+                      GError                 **error)
+{
+  g_autoptr(ArbExportResult) result = g_new0 (ArbExportResult, 1);
+  g_autoptr(GHashTable) systems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GString) row = g_string_new (NULL);
+  g_autoptr(GString) scratch = g_string_new (NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *main_path = NULL, *split_path = NULL, *card_path = NULL, *dir = NULL;
+  g_autofree char *card = NULL;
+  g_autofree char *counted = NULL;
+  Out *card_out = NULL;
+  Export ex = { 0 };
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (ARB_IS_WORKSPACE (self), NULL);
+  g_return_val_if_fail (path != NULL && options != NULL, NULL);
+
+  if (!check_options (options, error))
+    return NULL;
+  counted = counted_raters (self, options, names, error);
+  if (counted == NULL)
+    return NULL;
+  if (names->len == 0)
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_NOT_FOUND,
+                   _("%s: no rater to count: there are no human annotators (name raters with "
+                     "--rater, or count all with --all-raters)"), arb_workspace_get_path (self));
+      return NULL;
+    }
+  if (options->policy == ARB_EXPORT_POLICY_SINGLE && names->len != 1)
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                   _("the single policy takes exactly one rater, and %u are counted; name one "
+                     "with --rater"), names->len);
+      return NULL;
+    }
+
+  result->files = g_ptr_array_new_with_free_func (g_free);
+  dir = g_path_get_dirname (path);
+  card_path = g_build_filename (dir, "README.md", NULL);
+  if (!options->no_card && !card_may_overwrite (card_path, error))
+    return NULL;
+  if (options->split_name != NULL)
+    {
+      main_path = arb_export_split_path (path, "train");
+      split_path = arb_export_split_path (path, options->split_name);
+    }
+  else
+    main_path = g_strdup (path);
+
+  ex.ws = self;
+  ex.options = options;
+  ex.result = result;
+  ex.systems = systems;
+  ex.row = row;
+  ex.scratch = scratch;
+  ex.cancellable = cancellable;
+  if ((ex.main = out_open (main_path, error)) == NULL ||
+      (split_path != NULL && (ex.split = out_open (split_path, error)) == NULL))
+    goto out;
+
+  /* One read transaction: the rows and the card's counts see the same workspace. */
+  if (!_arb_workspace_exec (self, "BEGIN", error))
+    goto out;
+  if (is_pairwise (options->format))
+    ok = export_pairwise (&ex, error);
+  else
+    ok = export_verdicts (&ex, error);
+  if (ok && !options->no_card)
+    ok = (card = card_text (&ex, path, main_path, split_path, error)) != NULL;
+  _arb_workspace_exec (self, "COMMIT", NULL);
+  if (!ok)
+    goto out;
+  ok = FALSE;
+
+  if (card != NULL)
+    {
+      g_autoptr(GString) s = g_string_new (card);
+
+      if ((card_out = out_open (card_path, error)) == NULL ||
+          !out_append (card_out, s, error) || !out_finish (card_out, error))
+        goto out;
+    }
+  if (!out_finish (ex.main, error) || (ex.split != NULL && !out_finish (ex.split, error)))
+    goto out;
+  /* Everything is complete on disk; only now do the names appear. */
+  if (!out_commit (ex.main, error) || (ex.split != NULL && !out_commit (ex.split, error)) ||
+      (card_out != NULL && !out_commit (card_out, error)))
+    goto out;
+  g_ptr_array_add (result->files, g_strdup (main_path));
+  if (split_path != NULL)
+    g_ptr_array_add (result->files, g_strdup (split_path));
+  if (card_out != NULL)
+    g_ptr_array_add (result->files, g_strdup (card_path));
+  ok = TRUE;
+
+out:
+  g_clear_pointer (&ex.main, out_free);
+  g_clear_pointer (&ex.split, out_free);
+  g_clear_pointer (&card_out, out_free);
+  return ok ? g_steal_pointer (&result) : NULL;
+}
