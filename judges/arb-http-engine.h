@@ -31,7 +31,7 @@ typedef struct
   double                 backoff_max;   /* seconds at most between attempts (not Retry-After) */
   double                 price_input;   /* USD per 1 000 input tokens */
   double                 price_output;  /* USD per 1 000 output tokens */
-  double                 max_cost;      /* USD; stop sending once spent + in flight reach it; 0 none */
+  double                 max_cost;      /* USD; stop once spent + in flight reach it; 0: none */
 } ArbHttpOptions;
 
 typedef struct

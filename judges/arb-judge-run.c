@@ -689,6 +689,7 @@ done:
 fail:
   if (in_transaction)
     arb_calls_rollback (ws);
+  free_keys (keys, options->n_endpoints);
   run.result.seconds = (g_get_monotonic_time () - run.started) / 1e6;
   if (out_result != NULL)
     *out_result = run.result;

@@ -180,8 +180,8 @@ arb_score_parse_response (ArbScoreApi  api,
     return FALSE;
   if (api != ARB_SCORE_API_TEI)
     {
-      if (json_object_object_get_ex (root, "data", &v) && json_object_is_type (v, json_type_array) &&
-          json_object_array_length (v) > 0)
+      if (json_object_object_get_ex (root, "data", &v) &&
+          json_object_is_type (v, json_type_array) && json_object_array_length (v) > 0)
         first = json_object_array_get_idx (v, 0);
       v = NULL;
       if (first != NULL &&
@@ -443,7 +443,8 @@ arb_score_run (ArbWorkspace           *ws,
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                                        (GDestroyNotify) call_free);
-  g_autoptr(GPtrArray) requests = g_ptr_array_new_with_free_func ((GDestroyNotify) arb_http_request_free);
+  g_autoptr(GPtrArray) requests =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) arb_http_request_free);
   g_autofree char *identity = NULL;
   g_autofree char *kind = NULL;
   g_autofree char *config = NULL;
