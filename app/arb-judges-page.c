@@ -238,12 +238,6 @@ row_text (gpointer row)
   return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (row))));
 }
 
-static gboolean
-is_http_url (const char *text)
-{
-  return g_str_has_prefix (text, "http://") || g_str_has_prefix (text, "https://");
-}
-
 /* The endpoints' URLs as typed, empty rows left out. */
 static GStrv
 collect_endpoints (ArbJudgesPage *self)
@@ -263,17 +257,37 @@ collect_endpoints (ArbJudgesPage *self)
   return g_strv_builder_end (b);
 }
 
+/* An endpoint is "URL [concurrency=N] [rpm=N] [tpm=N] [key-env=VAR]", as for arbiter-cli. */
+static char *
+endpoint_url (const char  *spec,
+              GError     **error)
+{
+  g_autofree char *key_env = NULL;
+  char *url = NULL;
+  guint concurrency = 0;
+  double rpm = 0, tpm = 0;
+
+  if (!arb_http_endpoint_parse (spec, &url, &concurrency, &rpm, &tpm, &key_env, error))
+    return NULL;
+  return url;
+}
+
 static gboolean
 check_endpoint_row (gpointer row)
 {
-  g_autofree char *url = row_text (row);
-  gboolean ok = *url == '\0' || is_http_url (url);
+  g_autofree char *spec = row_text (row);
+  g_autofree char *url = NULL;
+  g_autoptr(GError) error = NULL;
 
-  if (ok)
-    gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
-  else
-    gtk_widget_add_css_class (GTK_WIDGET (row), "error");
-  return ok;
+  if (*spec == '\0' || (url = endpoint_url (spec, &error)) != NULL)
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (row), "error");
+      gtk_widget_set_tooltip_text (GTK_WIDGET (row), NULL);
+      return TRUE;
+    }
+  gtk_widget_add_css_class (GTK_WIDGET (row), "error");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row), error->message);
+  return FALSE;
 }
 
 static gboolean
@@ -315,10 +329,13 @@ add_endpoint_row (ArbJudgesPage *self)
 {
   GtkWidget *row = adw_entry_row_new ();
   GtkWidget *remove = gtk_button_new_from_icon_name ("list-remove-symbolic");
-  g_autofree char *name = g_strdup_printf ("judges-endpoint-%u", ++self->n_endpoint_rows + 1);
+  guint n = ++self->n_endpoint_rows + 1;
+  g_autofree char *name = g_strdup_printf ("judges-endpoint-%u", n);
+  g_autofree char *remove_name = g_strdup_printf ("judges-endpoint-remove-%u", n);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Base URL"));
   gtk_widget_set_name (row, name);
+  gtk_widget_set_name (remove, remove_name);
   gtk_widget_set_valign (remove, GTK_ALIGN_CENTER);
   gtk_widget_add_css_class (remove, "flat");
   gtk_widget_set_tooltip_text (remove, _("Remove this endpoint"));
@@ -633,6 +650,28 @@ job_progress (const ArbJudgeResult *result,
                                 (GDestroyNotify) job_unref);
 }
 
+/* On a worker: libsecret's calls block. The key is stored under each endpoint's URL, where
+ * arb_judge_run looks it up. */
+static gboolean
+store_key (const char *const *endpoints,
+           const char        *key,
+           GError           **error)
+{
+  for (guint i = 0; endpoints[i] != NULL; i++)
+    {
+      g_autofree char *url = endpoint_url (endpoints[i], error);
+
+      if (url == NULL)
+        return FALSE;
+      if (!arb_api_key_store (url, key, error))
+        {
+          g_prefix_error (error, _("Could not save the API key in the keyring for %s: "), url);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static void
 job_thread (GTask        *task,
             gpointer      source_object,
@@ -645,16 +684,14 @@ job_thread (GTask        *task,
 
   if (job->store_key != NULL)
     {
-      for (guint i = 0; job->endpoints[i] != NULL; i++)
-        if (!arb_api_key_store (job->endpoints[i], job->store_key, &error))
-          {
-            g_prefix_error (&error, _("Could not save the API key in the keyring for %s: "),
-                            job->endpoints[i]);
-            g_clear_pointer (&job->store_key, wipe_free);
-            g_task_return_error (task, g_steal_pointer (&error));
-            return;
-          }
+      gboolean stored = store_key ((const char *const *) job->endpoints, job->store_key, &error);
+
       g_clear_pointer (&job->store_key, wipe_free);
+      if (!stored)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
       job->key_stored = TRUE;
     }
 
@@ -1103,15 +1140,10 @@ key_thread (GTask        *task,
   KeyJob *kj = task_data;
   g_autoptr(GError) error = NULL;
 
-  for (guint i = 0; kj->endpoints[i] != NULL; i++)
-    if (!arb_api_key_store (kj->endpoints[i], kj->key, &error))
-      {
-        g_prefix_error (&error, _("Could not save the API key in the keyring for %s: "),
-                        kj->endpoints[i]);
-        g_task_return_error (task, g_steal_pointer (&error));
-        return;
-      }
-  g_task_return_boolean (task, TRUE);
+  if (!store_key ((const char *const *) kj->endpoints, kj->key, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void

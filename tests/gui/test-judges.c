@@ -4,9 +4,10 @@
  * --all-pairs` makes its 36 comparisons; then the page's errors say what and where (a refused
  * connection, an unreadable template, a 401), Estimate counts 72 calls for both orders, a run
  * cancelled with Escape keeps what arrived, and running again sends exactly the rest (the
- * server's request log), ending with 72 verdicts. The API key goes to the keyring (a
- * gnome-keyring-daemon of the test's own, under the session bus meson gives it) and nowhere
- * else: not in the workspace, its WAL, nor the server's log.
+ * server's request log), ending with 72 verdicts; with a second endpoint a run spreads over
+ * both. The API key goes to the keyring (a gnome-keyring-daemon of the test's own, under the
+ * session bus meson gives it) and nowhere else: not in the workspace, its WAL, nor the servers'
+ * logs.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -38,6 +39,7 @@ static char *tmpdir;
 static char *ws_path;
 static char *server_url;
 static char *server_log;
+static char *server2_log;
 static char *api_key;
 static GSubprocess *server;
 static GSubprocess *keyring;
@@ -104,21 +106,27 @@ sql_count (const char *sql)
   return n;
 }
 
-/* The server's log: one "HASH ATTEMPT OUTCOME" line per request it received. */
+/* A server's log: one "HASH ATTEMPT OUTCOME" line per request it received. */
 static GPtrArray *
-log_lines (void)
+log_lines_of (const char *log)
 {
   g_autofree char *data = NULL;
   g_auto(GStrv) lines = NULL;
   GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
 
-  if (!g_file_get_contents (server_log, &data, NULL, NULL))
+  if (!g_file_get_contents (log, &data, NULL, NULL))
     return out;
   lines = g_strsplit (data, "\n", -1);
   for (guint i = 0; lines[i] != NULL; i++)
     if (*lines[i] != '\0')
       g_ptr_array_add (out, g_strdup (lines[i]));
   return out;
+}
+
+static GPtrArray *
+log_lines (void)
+{
+  return log_lines_of (server_log);
 }
 
 static gboolean
@@ -242,29 +250,39 @@ start_keyring (void)
   use_keyring = TRUE;
 }
 
-static void
-start_server (void)
+/* It answers 401 unless the bearer token is the key; 100 ms per answer leaves time to cancel. */
+static GSubprocess *
+spawn_server (const char  *log,
+              char       **out_url)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) in = NULL;
   g_autofree char *line = NULL;
   const char *exe = g_getenv ("ARB_TEST_SERVER");
+  GSubprocess *proc;
 
   g_assert_nonnull (exe);
-  server_log = g_build_filename (tmpdir, "server.log", NULL);
-  /* It answers 401 unless the bearer token is the key; 100 ms per answer leaves time to cancel. */
   g_setenv ("ARB_TEST_JUDGES_KEY", api_key, TRUE);
-  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
-                             &error, exe, "--log", server_log, "--api-key-env",
-                             "ARB_TEST_JUDGES_KEY", "--delay", "100", "--exit-with-stdin", NULL);
+  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
+                           &error, exe, "--log", log, "--api-key-env", "ARB_TEST_JUDGES_KEY",
+                           "--delay", "100", "--exit-with-stdin", NULL);
   g_assert_no_error (error);
+  /* With a keyring the page must find the key there, not in our environment. */
   if (use_keyring)
     g_unsetenv ("ARB_TEST_JUDGES_KEY");
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
   line = g_data_input_stream_read_line (in, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (line != NULL && g_str_has_prefix (line, "PORT "));
-  server_url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
+  *out_url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
+  return proc;
+}
+
+static void
+start_server (void)
+{
+  server_log = g_build_filename (tmpdir, "server.log", NULL);
+  server = spawn_server (server_log, &server_url);
 }
 
 static void
@@ -518,6 +536,77 @@ test_cancel_and_resume (void)
 }
 
 static void
+test_two_endpoints (void)
+{
+  g_autoptr(GSubprocess) server2 = NULL;
+  g_autofree char *url2 = NULL;
+  guint n1 = 0, n2 = 0, before = 0;
+
+  {
+    g_autoptr(GPtrArray) lines = log_lines ();
+
+    before = lines->len;
+  }
+  server2_log = g_build_filename (tmpdir, "server-2.log", NULL);
+  server2 = spawn_server (server2_log, &url2);
+
+  /* Another endpoint in the run; the key saved with Enter (the row's apply) goes to both. */
+  g_assert_null (arb_gui_test_find (GTK_WIDGET (page), "judges-endpoint-2"));
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "judges.add-endpoint", NULL));
+  set_text ("judges-endpoint-2", url2);
+  /* Another model: the same one would find every answer in the cache and send nothing. */
+  set_text ("judges-model", "judge-two");
+  if (use_keyring)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *found = NULL;
+
+      set_text ("judges-key", api_key);
+      g_signal_emit_by_name (find ("judges-key"), "apply");
+      g_assert_true (arb_judges_page_is_busy (page));
+      wait_idle (30);
+      g_assert_nonnull (strstr (label_text ("judges-message"), "saved in the desktop keyring"));
+      g_assert_nonnull (strstr (label_text ("judges-message"), url2));
+      g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (find ("judges-key"))), ==, "");
+      found = arb_api_key_lookup (url2, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (found, ==, api_key);
+    }
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "judges.run", NULL));
+  wait_idle (60);
+  {
+    g_autoptr(GPtrArray) lines1 = log_lines ();
+    g_autoptr(GPtrArray) lines2 = log_lines_of (server2_log);
+
+    n1 = lines1->len - before;
+    n2 = lines2->len;
+  }
+  g_test_message ("two endpoints: %u requests to the first, %u to the second", n1, n2);
+  g_assert_cmpint (n1 + n2, ==, N_CALLS);
+  g_assert_cmpint (n1, >, 0);
+  g_assert_cmpint (n2, >, 0);
+  g_assert_cmpint (arb_judges_page_get_result (page)->http.given_up, ==, 0);
+  g_assert_cmpint (sql_count ("SELECT count(*) FROM current_verdicts v JOIN raters r ON "
+                              "r.id = v.rater_id WHERE r.name = 'judge:judge-two:pairwise-5' "
+                              "AND v.status = 'ok'"), ==, N_CALLS);
+
+  /* A typo in an endpoint: Run is off and the row says why. */
+  set_text ("judges-endpoint-2", "127.0.0.1:8000");
+  g_assert_false (gtk_widget_is_sensitive (find ("judges-run-button")));
+  g_assert_true (gtk_widget_has_css_class (find ("judges-endpoint-2"), "error"));
+  /* Removing it puts things back. */
+  g_signal_emit_by_name (find ("judges-endpoint-remove-2"), "clicked");
+  arb_gui_test_flush ();
+  g_assert_null (arb_gui_test_find (GTK_WIDGET (page), "judges-endpoint-2"));
+  g_assert_true (gtk_widget_is_sensitive (find ("judges-run-button")));
+  set_text ("judges-model", "judge-m");
+
+  g_subprocess_force_exit (server2);
+  g_subprocess_wait (server2, NULL, NULL);
+}
+
+static void
 test_key_nowhere (void)
 {
   g_autofree char *wal = g_strconcat (ws_path, "-wal", NULL);
@@ -537,6 +626,7 @@ test_key_nowhere (void)
   g_assert_false (file_contains (wal, api_key));
   g_assert_false (file_contains (shm, api_key));
   g_assert_false (file_contains (server_log, api_key));
+  g_assert_false (file_contains (server2_log, api_key));
   g_assert_cmpint (sql_count ("SELECT count(*) FROM calls WHERE instr (request, 'sk-gui-') > 0 "
                               "OR instr (ifnull (response, ''), 'sk-gui-') > 0 "
                               "OR instr (ifnull (error, ''), 'sk-gui-') > 0"), ==, 0);
@@ -571,6 +661,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/gui/judges/errors", test_errors);
   g_test_add_func ("/arbiter/gui/judges/estimate", test_estimate);
   g_test_add_func ("/arbiter/gui/judges/cancel-and-resume", test_cancel_and_resume);
+  g_test_add_func ("/arbiter/gui/judges/two-endpoints", test_two_endpoints);
   g_test_add_func ("/arbiter/gui/judges/key-nowhere", test_key_nowhere);
   status = g_test_run ();
 
