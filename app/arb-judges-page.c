@@ -108,6 +108,7 @@ struct _ArbJudgesPage
   AdwComboRow          *orders_row;
   GtkSpinButton        *samples_spin;
   GtkSpinButton        *seed_spin;
+  GtkSwitch            *reparse_switch;
   GtkSpinButton        *concurrency_spin;
   GtkSpinButton        *rpm_spin;
   GtkSpinButton        *tpm_spin;
@@ -1063,6 +1064,7 @@ start_job (ArbJudgesPage *self,
   job->options.price_output = gtk_spin_button_get_value (self->price_output_spin);
   job->options.max_cost = gtk_spin_button_get_value (self->max_cost_spin);
   job->options.dry_run = dry_run;
+  job->options.reparse = gtk_switch_get_active (self->reparse_switch);
 
   self->job = job;
   if (job->app != NULL)
@@ -1429,6 +1431,7 @@ arb_judges_page_class_init (ArbJudgesPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, orders_row);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, samples_spin);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, seed_spin);
+  gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, reparse_switch);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, concurrency_spin);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, rpm_spin);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, tpm_spin);
