@@ -537,28 +537,30 @@ finish (Engine          *e,
 }
 
 /**
- * arb_http_run:
- * @requests: (element-type ArbHttpRequest): the requests; the caller keeps them
+ * arb_http_run_source:
+ * @source: gives the requests one by one, as the engine has room for them (so a caller can
+ *   build them lazily and memory stays bounded)
+ * @user_data: for @source, @done and @tick
  *
- * Sends every request to one of @options' endpoints, within each endpoint's limits, retrying
- * what may be retried, and calls @done once for each as it ends. With a cost limit, requests
- * that would pass it end as ARB_HTTP_NOT_SENT. Returns FALSE only when the run stopped early
- * (cancelled, or @tick failed); requests not yet ended then get no @done call.
+ * Sends every request of @source to one of @options' endpoints, within each endpoint's limits,
+ * retrying what may be retried, and calls @done once for each as it ends. With a cost limit,
+ * requests that would pass it end as ARB_HTTP_NOT_SENT. Returns FALSE only when the run stopped
+ * early (cancelled, @source or @tick failed); requests not yet ended then get no @done call.
  */
 gboolean
-arb_http_run (const ArbHttpOptions  *options,
-              GPtrArray             *requests,
-              ArbHttpDoneFunc        done,
-              ArbHttpTickFunc        tick,
-              gpointer               user_data,
-              ArbHttpStats          *out_stats,
-              GCancellable          *cancellable,
-              GError               **error)
+arb_http_run_source (const ArbHttpOptions  *options,
+                     ArbHttpSourceFunc      source,
+                     ArbHttpDoneFunc        done,
+                     ArbHttpTickFunc        tick,
+                     gpointer               user_data,
+                     ArbHttpStats          *out_stats,
+                     GCancellable          *cancellable,
+                     GError               **error)
 {
   Engine e = { 0 };
   gint64 last_tick = 0;
   guint total_concurrency = 0;
-  gboolean ok = TRUE;
+  gboolean ok = TRUE, more = TRUE;
 
   g_return_val_if_fail (options != NULL && options->n_endpoints > 0, FALSE);
   g_return_val_if_fail (options->max_attempts > 0, FALSE);
@@ -571,7 +573,6 @@ arb_http_run (const ArbHttpOptions  *options,
   e.active = g_ptr_array_new ();
   e.idle = g_ptr_array_new ();
   e.endpoints = g_new0 (Endpoint, options->n_endpoints);
-  e.stats.requests = requests->len;
   for (guint i = 0; i < options->n_endpoints; i++)
     {
       Endpoint *ep = &e.endpoints[i];
@@ -596,13 +597,6 @@ arb_http_run (const ArbHttpOptions  *options,
   e.multi = curl_multi_init ();
   curl_multi_setopt (e.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long) total_concurrency);
   curl_multi_setopt (e.multi, CURLMOPT_MAXCONNECTS, (long) total_concurrency);
-  for (guint i = 0; i < requests->len; i++)
-    {
-      ArbHttpRequest *r = g_ptr_array_index (requests, i);
-
-      r->outcome = ARB_HTTP_PENDING;
-      g_queue_push_tail (&e.ready, r);
-    }
   e.last_refill = g_get_monotonic_time ();
 
   while (ok)
@@ -643,6 +637,31 @@ arb_http_run (const ArbHttpOptions  *options,
               i++;
             }
         }
+
+      /* Enough new requests to fill what is free; more would only sit in memory. */
+      while (more && !e.over_cost &&
+             g_queue_get_length (&e.ready) + e.stats.in_flight < total_concurrency)
+        {
+          GError *local = NULL;
+          ArbHttpRequest *r = source (user_data, &local);
+
+          if (local != NULL)
+            {
+              g_propagate_error (error, local);
+              ok = FALSE;
+              break;
+            }
+          if (r == NULL)
+            more = FALSE;
+          else
+            {
+              r->outcome = ARB_HTTP_PENDING;
+              e.stats.requests++;
+              g_queue_push_tail (&e.ready, r);
+            }
+        }
+      if (!ok)
+        break;
 
       while (!g_queue_is_empty (&e.ready))
         {
@@ -692,9 +711,37 @@ arb_http_run (const ArbHttpOptions  *options,
             break;
         }
 
-      if (e.stats.in_flight == 0 && e.waiting->len == 0 && g_queue_is_empty (&e.ready))
+      /* Past the cost limit, what the source still holds is not sent either; handed over in
+       * batches, so the caller can write and free them as they go. */
+      if (e.over_cost && more)
+        {
+          for (guint n = 0; more && n < 256; n++)
+            {
+              GError *local = NULL;
+              ArbHttpRequest *r = source (user_data, &local);
+
+              if (local != NULL)
+                {
+                  g_propagate_error (error, local);
+                  ok = FALSE;
+                  break;
+                }
+              if (r == NULL)
+                more = FALSE;
+              else
+                {
+                  e.stats.requests++;
+                  end_request (&e, r, ARB_HTTP_NOT_SENT, done, user_data);
+                }
+            }
+          if (!ok || (tick != NULL && !(ok = tick (&e.stats, user_data, error))))
+            break;
+          continue;
+        }
+
+      if (!more && e.stats.in_flight == 0 && e.waiting->len == 0 && g_queue_is_empty (&e.ready))
         break;
-      if (ended && !g_queue_is_empty (&e.ready))
+      if (ended && (!g_queue_is_empty (&e.ready) || more))
         continue;
       timeout_ms = (int) MAX (0, (next_wake - g_get_monotonic_time () + 999) / 1000);
       if (e.stats.in_flight > 0)
@@ -725,4 +772,63 @@ arb_http_run (const ArbHttpOptions  *options,
   g_ptr_array_unref (e.waiting);
   g_queue_clear (&e.ready);
   return ok;
+}
+
+typedef struct
+{
+  GPtrArray       *requests;
+  guint            next;
+  ArbHttpDoneFunc  done;
+  ArbHttpTickFunc  tick;
+  gpointer         user_data;
+} ArraySource;
+
+static ArbHttpRequest *
+array_next (gpointer   data,
+            GError   **error)
+{
+  ArraySource *a = data;
+
+  return a->next < a->requests->len ? g_ptr_array_index (a->requests, a->next++) : NULL;
+}
+
+static void
+array_done (ArbHttpRequest *request,
+            gpointer        data)
+{
+  ArraySource *a = data;
+
+  a->done (request, a->user_data);
+}
+
+static gboolean
+array_tick (const ArbHttpStats  *stats,
+            gpointer             data,
+            GError             **error)
+{
+  ArraySource *a = data;
+
+  return a->tick == NULL || a->tick (stats, a->user_data, error);
+}
+
+/**
+ * arb_http_run:
+ * @requests: (element-type ArbHttpRequest): the requests; the caller keeps them
+ *
+ * arb_http_run_source over an array.
+ */
+gboolean
+arb_http_run (const ArbHttpOptions  *options,
+              GPtrArray             *requests,
+              ArbHttpDoneFunc        done,
+              ArbHttpTickFunc        tick,
+              gpointer               user_data,
+              ArbHttpStats          *out_stats,
+              GCancellable          *cancellable,
+              GError               **error)
+{
+  ArraySource a = { requests, 0, done, tick, user_data };
+
+  return arb_http_run_source (options, array_next, array_done, array_tick, &a, out_stats,
+                              cancellable, error);
 }

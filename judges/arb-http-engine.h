@@ -111,6 +111,20 @@ typedef gboolean (*ArbHttpTickFunc) (const ArbHttpStats *stats,
                                      gpointer            user_data,
                                      GError            **error);
 
+/* Called on the calling thread for the next request to send; NULL when there are no more. The
+ * caller owns what it returns and may free it once @done has been called for it. */
+typedef ArbHttpRequest *(*ArbHttpSourceFunc) (gpointer            user_data,
+                                              GError            **error);
+
+gboolean arb_http_run_source (const ArbHttpOptions  *options,
+                              ArbHttpSourceFunc      source,
+                              ArbHttpDoneFunc        done,
+                              ArbHttpTickFunc        tick,
+                              gpointer               user_data,
+                              ArbHttpStats          *out_stats,
+                              GCancellable          *cancellable,
+                              GError               **error);
+
 gboolean arb_http_run (const ArbHttpOptions  *options,
                        GPtrArray             *requests,
                        ArbHttpDoneFunc        done,
