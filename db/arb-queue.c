@@ -384,30 +384,18 @@ count_done (ArbQueue *self,
   return n;
 }
 
-/**
- * arb_queue_next:
- * @out_item: (out): the item, with comparison_id -1 when nothing is left
- *
- * Chooses the annotator's next item (see the top of this file) and leases it.
- *
- * Returns: %FALSE on error
- */
-gboolean
-arb_queue_next (ArbQueue      *self,
-                ArbQueueItem  *out_item,
-                GError       **error)
+/* Chooses the annotator's next item (see the top of this file) inside the caller's transaction:
+ * *out_id is the comparison, or 0 when nothing is left. Returns FALSE on error. */
+static gboolean
+choose_next (ArbQueue   *self,
+             const char *now,
+             gint64     *out_id,
+             gboolean   *out_gold,
+             gboolean   *out_skipped,
+             GError    **error)
 {
-  g_autofree char *now = time_string (self, 0);
   gint64 id;
   gboolean gold = FALSE, skipped = FALSE;
-
-  g_return_val_if_fail (self != NULL, FALSE);
-
-  memset (out_item, 0, sizeof *out_item);
-  out_item->comparison_id = -1;
-
-  if (!_arb_workspace_exec (self->ws, "BEGIN IMMEDIATE", error))
-    return FALSE;
 
   id = first_id (self, held_sql, now, 0, 0, error);
   if (id > 0)
@@ -417,7 +405,7 @@ arb_queue_next (ArbQueue      *self,
                                                    "comparison_id = ? AND rater_id = ?", error);
 
       if (stmt == NULL)
-        goto fail;
+        return FALSE;
       sqlite3_bind_int64 (stmt, 1, id);
       sqlite3_bind_int64 (stmt, 2, self->rater_id);
       if (sqlite3_step (stmt) == SQLITE_ROW)
@@ -431,7 +419,7 @@ arb_queue_next (ArbQueue      *self,
       gint64 golds = count_done (self, TRUE, error);
 
       if (regular < 0 || golds < 0)
-        goto fail;
+        return FALSE;
       /* Gold items keep their share of everything done: the next one is gold when that share
        * would otherwise fall below the rate. */
       if ((double) golds < self->gold_rate * (double) (regular + golds + 1))
@@ -456,8 +444,39 @@ arb_queue_next (ArbQueue      *self,
       skipped = id > 0;
     }
   if (id < 0)
-    goto fail;
+    return FALSE;
+  *out_id = id;
+  *out_gold = gold;
+  *out_skipped = skipped;
+  return TRUE;
+}
 
+/**
+ * arb_queue_next:
+ * @out_item: (out): the item, with comparison_id -1 when nothing is left
+ *
+ * Chooses the annotator's next item (see the top of this file) and leases it.
+ *
+ * Returns: %FALSE on error
+ */
+gboolean
+arb_queue_next (ArbQueue      *self,
+                ArbQueueItem  *out_item,
+                GError       **error)
+{
+  g_autofree char *now = time_string (self, 0);
+  gint64 id = 0;
+  gboolean gold = FALSE, skipped = FALSE;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  memset (out_item, 0, sizeof *out_item);
+  out_item->comparison_id = -1;
+
+  if (!_arb_workspace_exec (self->ws, "BEGIN IMMEDIATE", error))
+    return FALSE;
+  if (!choose_next (self, now, &id, &gold, &skipped, error))
+    goto fail;
   if (id > 0 && (!lease (self, id, gold, error) || !fill_item (self, id, gold, skipped, out_item,
                                                                 error)))
     goto fail;
@@ -468,6 +487,130 @@ arb_queue_next (ArbQueue      *self,
 fail:
   _arb_workspace_exec (self->ws, "ROLLBACK", NULL);
   out_item->comparison_id = -1;
+  return FALSE;
+}
+
+static gboolean
+mark_assignment (ArbQueue   *self,
+                 gint64      comparison_id,
+                 const char *state,
+                 const char *lease_expires,
+                 GError    **error)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (self->ws,
+                                               "UPDATE assignments SET state = ?, lease_expires = ?"
+                                               " WHERE comparison_id = ? AND rater_id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, state, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, lease_expires, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 3, comparison_id);
+  sqlite3_bind_int64 (stmt, 4, self->rater_id);
+  return _arb_workspace_step_done (self->ws, stmt, error);
+}
+
+/**
+ * arb_queue_lease_batch:
+ * @count: how many items at most
+ * @lease_seconds: how long the leases last (a label pack's lifetime, say), at least 1
+ * @held_elsewhere: (nullable) (element-type gint64): comparisons this annotator holds elsewhere
+ *   (in label packs still out); while choosing they count as decided, so they are not chosen
+ *   again and count toward the gold share, and afterwards their assignments are as before
+ * @out_items: (element-type ArbQueueItem): the chosen items are appended, in the queue's order
+ *
+ * Chooses the items arb_queue_next() would give one after another if the annotator decided each
+ * before asking for the next (gold items mixed in at the gold rate, the overlap respected), and
+ * leases them all until @lease_seconds from now. Runs in the caller's transaction when it holds
+ * one (nothing is committed then), else in a transaction of its own.
+ *
+ * Returns: %FALSE on error (then nothing is leased)
+ */
+gboolean
+arb_queue_lease_batch (ArbQueue  *self,
+                       guint      count,
+                       gint64     lease_seconds,
+                       GArray    *held_elsewhere,
+                       GArray    *out_items,
+                       GError   **error)
+{
+  g_autofree char *now = time_string (self, 0);
+  g_autofree char *expires = time_string (self, MAX (lease_seconds, 1));
+  g_autoptr(GPtrArray) saved_states = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) saved_expiry = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) saved_ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gboolean own = sqlite3_get_autocommit (_arb_workspace_get_db (self->ws));
+  guint first = out_items->len;
+  gint64 saved_lease_seconds = self->lease_seconds;
+
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (own && !_arb_workspace_exec (self->ws, "BEGIN IMMEDIATE", error))
+    return FALSE;
+
+  for (guint i = 0; held_elsewhere != NULL && i < held_elsewhere->len; i++)
+    {
+      gint64 id = g_array_index (held_elsewhere, gint64, i);
+      sqlite3_stmt *stmt = _arb_workspace_prepare (self->ws,
+                                                   "SELECT state, lease_expires FROM assignments"
+                                                   " WHERE comparison_id = ? AND rater_id = ?",
+                                                   error);
+
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_int64 (stmt, 1, id);
+      sqlite3_bind_int64 (stmt, 2, self->rater_id);
+      if (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          g_array_append_val (saved_ids, id);
+          g_ptr_array_add (saved_states, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+          g_ptr_array_add (saved_expiry, g_strdup ((const char *) sqlite3_column_text (stmt, 1)));
+        }
+      sqlite3_reset (stmt);
+    }
+  for (guint i = 0; i < saved_ids->len; i++)
+    if (!mark_assignment (self, g_array_index (saved_ids, gint64, i), "done",
+                          g_ptr_array_index (saved_expiry, i), error))
+      goto fail;
+
+  self->lease_seconds = MAX (lease_seconds, 1);
+  while (out_items->len - first < count)
+    {
+      ArbQueueItem item;
+      gint64 id = 0;
+      gboolean gold = FALSE, skipped = FALSE;
+
+      if (!choose_next (self, now, &id, &gold, &skipped, error))
+        goto fail;
+      if (id == 0)
+        break;
+      /* Decided, for the next choice: as if the annotator had labelled it. */
+      if (!lease (self, id, gold, error) ||
+          !fill_item (self, id, gold, skipped, &item, error) ||
+          !mark_assignment (self, id, "done", expires, error))
+        goto fail;
+      g_array_append_val (out_items, item);
+    }
+  self->lease_seconds = saved_lease_seconds;
+
+  for (guint i = first; i < out_items->len; i++)
+    if (!mark_assignment (self, g_array_index (out_items, ArbQueueItem, i).comparison_id,
+                          "leased", expires, error))
+      goto fail;
+  for (guint i = 0; i < saved_ids->len; i++)
+    if (!mark_assignment (self, g_array_index (saved_ids, gint64, i),
+                          g_ptr_array_index (saved_states, i), g_ptr_array_index (saved_expiry, i),
+                          error))
+      goto fail;
+  if (own && !_arb_workspace_exec (self->ws, "COMMIT", error))
+    goto fail;
+  return TRUE;
+
+fail:
+  self->lease_seconds = saved_lease_seconds;
+  if (own)
+    _arb_workspace_exec (self->ws, "ROLLBACK", NULL);
+  g_array_set_size (out_items, first);
   return FALSE;
 }
 

@@ -55,6 +55,12 @@ void        arb_queue_set_clock_offset  (ArbQueue          *queue,
 gboolean    arb_queue_next              (ArbQueue          *queue,
                                          ArbQueueItem      *out_item,
                                          GError           **error);
+gboolean    arb_queue_lease_batch       (ArbQueue          *queue,
+                                         guint              count,
+                                         gint64             lease_seconds,
+                                         GArray            *held_elsewhere,
+                                         GArray            *out_items,
+                                         GError           **error);
 const char *arb_queue_presented_for     (ArbQueue          *queue,
                                          const char        *comparison_uuid);
 
