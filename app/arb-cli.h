@@ -34,6 +34,7 @@ int           arb_cli_score          (int argc, char **argv);
 int           arb_cli_stats          (int argc, char **argv);
 int           arb_cli_agreement      (int argc, char **argv);
 int           arb_cli_plot           (int argc, char **argv);
+int           arb_cli_pack           (int argc, char **argv);
 int           arb_cli_export         (int argc, char **argv);
 
 G_END_DECLS

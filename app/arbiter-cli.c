@@ -46,6 +46,7 @@ static const Command commands[] = {
   { "agreement", arb_cli_agreement, "WS [--gold RATER|majority]", N_("How well the raters agree") },
   { "plot", arb_cli_plot, "WS --chart NAME -o FILE", N_("Draw a chart into a PNG, SVG or PDF file") },
   { "export", arb_cli_export, "WS --format F -o FILE", N_("Write training-ready data and a dataset card") },
+  { "pack", arb_cli_pack, "(out WS --rater NAME -o PACK | in WS PACK)", N_("Label packs: out to an annotator, back in") },
 };
 
 static void
