@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,39 @@
 
 #include "arb-cli.h"
 #include "arb-export.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void
+on_signal (int sig)
+{
+  interrupted = 1;
+}
+
+typedef struct
+{
+  GCancellable *cancellable;
+  gint          done;
+} Watch;
+
+/* A signal handler may only set a flag; this thread turns it into a cancel, which the export
+ * notices at its next rows and answers by removing its temporary files. */
+static gpointer
+watch_signals (gpointer data)
+{
+  Watch *w = data;
+
+  while (!g_atomic_int_get (&w->done))
+    {
+      if (interrupted)
+        {
+          g_cancellable_cancel (w->cancellable);
+          break;
+        }
+      g_usleep (20 * 1000);
+    }
+  return NULL;
+}
 
 /* The command as typed, quoted for a shell where needed, for the dataset card. */
 static char *
@@ -102,6 +136,10 @@ arb_cli_export (int    argc,
   g_autoptr(ArbWorkspace) ws = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(ArbExportResult) result = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  struct sigaction sa = { 0 };
+  Watch watch = { cancellable, 0 };
+  GThread *watcher;
   ArbExportOptions options;
   gboolean pairwise;
   int status;
@@ -193,10 +231,22 @@ arb_cli_export (int    argc,
   options.seed = (guint64) seed;
   options.no_card = no_card;
   options.command = command;
-  result = arb_workspace_export (ws, output, &options, NULL, &error);
+
+  /* Ctrl+C stops the export and leaves no file; a second one kills. */
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESETHAND;
+  sigaction (SIGINT, &sa, NULL);
+  sigaction (SIGTERM, &sa, NULL);
+  watcher = g_thread_new ("signals", watch_signals, &watch);
+  result = arb_workspace_export (ws, output, &options, cancellable, &error);
+  g_atomic_int_set (&watch.done, 1);
+  g_thread_join (watcher);
   if (result == NULL)
     {
-      fprintf (stderr, "arbiter-cli: %s\n", error->message);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        fprintf (stderr, "arbiter-cli: %s\n", _("interrupted"));
+      else
+        fprintf (stderr, "arbiter-cli: %s\n", error->message);
       fprintf (stderr, "arbiter-cli: %s: %s\n", output, _("nothing was written"));
       return 1;
     }

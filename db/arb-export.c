@@ -1435,6 +1435,13 @@ arb_workspace_export (ArbWorkspace            *self,
     }
   else
     main_path = g_strdup (path);
+  if (!options->no_card && (g_str_equal (main_path, card_path) ||
+                            g_strcmp0 (split_path, card_path) == 0))
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                   _("%s: the dataset card has this name; give the data another name"), path);
+      return NULL;
+    }
 
   ex.ws = self;
   ex.options = options;

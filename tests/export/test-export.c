@@ -908,6 +908,13 @@ test_usage (void)
   g_assert_cmpint (run.status, ==, 1);
   g_assert_nonnull (strstr (run.err, "nobody"));
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  /* The data may not take the card's name. */
+  g_free (out);
+  out = g_build_filename (f.dir, "README.md", NULL);
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-preference",
+                                              "-o", out, NULL });
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   fixture_clear (&f);
 }
 
