@@ -902,6 +902,179 @@ test_refused (void)
   arb_test_rmdir (dir);
 }
 
+/* ---- history: labelled at the screen, in the pack ------------------------------------- */
+
+static gint64
+comparison_at (ArbWorkspace *ws,
+               gint64        id,
+               char        **out_uuid)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (ws, "SELECT uuid FROM comparisons WHERE id = ?",
+                                               NULL);
+
+  sqlite3_bind_int64 (stmt, 1, id);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  *out_uuid = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return id;
+}
+
+/* Decisions, changes, undo, flags, skips, spans and a grade made in the pack come back with
+ * their history: supersession links, events and their undo references mapped to the origin's
+ * rows; labelling on after a merge and merging again follows the pack's history. */
+static void
+test_history (void)
+{
+  g_autofree char *dir = arb_test_mkdtemp ();
+  g_autofree char *ws = make_workspace (dir, "origin.arbiter", "1");
+  g_autofree char *pack = g_build_filename (dir, "alice.pack", NULL);
+  g_autofree char *out = NULL, *pack_current = NULL, *origin_current = NULL;
+  g_autofree char *uuid1 = NULL, *uuid2 = NULL;
+  g_autoptr(GError) error = NULL;
+  int dims[1] = { 1 };
+
+  sql_exec (ws, "UPDATE settings SET value = '0' WHERE key = 'gold_rate'");
+  g_free (pack_out (ws, "alice", "4", pack));
+  {
+    g_autoptr(ArbWorkspace) p = arb_workspace_open (pack, &error);
+    g_autoptr(ArbQueue) q = NULL;
+    ArbQueueItem item;
+    gint64 c1, c2;
+
+    g_assert_no_error (error);
+    q = arb_queue_new (p, "alice", &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (arb_queue_get_scale (q), ==, 3);
+    g_assert_true (arb_queue_next (q, &item, &error));
+    c1 = comparison_at (p, item.comparison_id, &uuid1);
+    g_assert_cmpint (arb_queue_decide (q, c1, item.presented, 1, dims, NULL, 3, &error), >, 0);
+    g_assert_cmpint (arb_queue_decide (q, c1, item.presented, -1, dims, "changed", 2, &error),
+                     >, 0);
+    g_assert_true (arb_queue_next (q, &item, &error));
+    c2 = comparison_at (p, item.comparison_id, &uuid2);
+    g_assert_cmpint (arb_queue_decide (q, c2, item.presented, 0, NULL, NULL, 1, &error), >, 0);
+    g_assert_cmpint (arb_queue_undo (q, &error), ==, c2);
+    g_assert_true (arb_queue_next (q, &item, &error));
+    g_assert_cmpint (item.comparison_id, ==, c2);
+    g_assert_cmpint (arb_queue_decide (q, c2, item.presented, 1, NULL, NULL, 1, &error), >, 0);
+    g_assert_true (arb_queue_set_flagged (q, c1, TRUE, &error));
+    g_assert_true (arb_queue_next (q, &item, &error));
+    g_assert_true (arb_queue_skip (q, item.comparison_id, &error));
+    g_assert_no_error (error);
+  }
+  /* A changed span and a grade (no API yet: as the span page would write them). */
+  sql_exec (pack, "INSERT INTO spans (uuid, generation_id, rater_id, start_byte, end_byte, label,"
+                  " created_at) VALUES ('11111111-0000-4000-8000-000000000001', 1, 1, 0, 6, 'bad',"
+                  " '2026-01-01T00:00:00Z'), ('11111111-0000-4000-8000-000000000002', 1, 1, 0, 9,"
+                  " 'bad', '2026-01-01T00:00:01Z');"
+                  "UPDATE spans SET superseded_by = 2 WHERE id = 1;"
+                  "INSERT INTO grades (uuid, generation_id, rater_id, score, created_at) VALUES"
+                  " ('22222222-0000-4000-8000-000000000001', 2, 1, 7, '2026-01-01T00:00:02Z')");
+
+  out = pack_in (ws, pack);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "added 4 verdicts (2 dimensions), 1 grades, 2 spans, 7 events"));
+  g_assert_nonnull (strstr (out, "2 leases done, 2 released"));
+  pack_current = sql_rows (pack, VERDICT_SET_SQL);
+  origin_current = sql_rows (ws, VERDICT_SET_SQL);
+  g_assert_cmpstr (origin_current, ==, pack_current);
+
+  /* The same links, by uuid; the undone verdict points at itself. */
+  {
+    g_autofree char *attach = g_strdup_printf ("ATTACH '%s' AS p", pack);
+    sqlite3 *db = open_db (ws);
+    sqlite3_stmt *stmt = NULL;
+    static const char *const checks[] = {
+      /* verdicts whose superseding verdict differs from the pack's (by uuid) */
+      "SELECT count(*) FROM p.verdicts pv JOIN main.verdicts ov ON ov.uuid = pv.uuid"
+      " WHERE ifnull ((SELECT uuid FROM p.verdicts w WHERE w.id = pv.superseded_by), '-')"
+      "    <> ifnull ((SELECT uuid FROM main.verdicts w WHERE w.id = ov.superseded_by), '-')",
+      /* events whose comparison, verdict or undone event differs from the pack's */
+      "SELECT count(*) FROM p.events pe JOIN main.events oe ON oe.uuid = pe.uuid"
+      " WHERE ifnull ((SELECT uuid FROM p.comparisons c WHERE c.id = pe.comparison_id), '-')"
+      "    <> ifnull ((SELECT uuid FROM main.comparisons c WHERE c.id = oe.comparison_id), '-')"
+      "  OR ifnull ((SELECT uuid FROM p.verdicts v WHERE v.id = pe.verdict_id), '-')"
+      "    <> ifnull ((SELECT uuid FROM main.verdicts v WHERE v.id = oe.verdict_id), '-')"
+      "  OR ifnull ((SELECT uuid FROM p.events x WHERE 'event:' || x.id = pe.payload), '-')"
+      "    <> ifnull ((SELECT uuid FROM main.events x WHERE 'event:' || x.id = oe.payload), '-')",
+      "SELECT 7 - count(*) FROM main.events",
+      "SELECT 1 - count(*) FROM main.events WHERE action = 'undo' AND payload LIKE 'event:%'",
+      "SELECT 1 - count(*) FROM main.verdicts WHERE superseded_by = id",
+      "SELECT 1 - count(*) FROM main.current_spans WHERE end_byte = 9",
+      "SELECT 2 - count(*) FROM main.spans",
+      "SELECT 1 - count(*) FROM main.current_grades WHERE score = 7",
+      "SELECT count(*) FROM pragma_foreign_key_check",
+    };
+
+    g_assert_cmpint (sqlite3_exec (db, attach, NULL, NULL, NULL), ==, SQLITE_OK);
+    for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
+      {
+        g_assert_cmpint (sqlite3_prepare_v2 (db, checks[i], -1, &stmt, NULL), ==, SQLITE_OK);
+        g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+        if (sqlite3_column_int (stmt, 0) != 0)
+          g_error ("%s: %d", checks[i], sqlite3_column_int (stmt, 0));
+        sqlite3_finalize (stmt);
+      }
+    sqlite3_close (db);
+  }
+  /* The flag holds in the origin, for alice's queue there. */
+  {
+    g_autoptr(ArbWorkspace) o = arb_workspace_open (ws, &error);
+    g_autoptr(ArbQueue) q = arb_queue_new (o, "alice", &error);
+    g_autofree char *sql = g_strdup_printf ("SELECT id FROM comparisons WHERE uuid = '%s'", uuid1);
+    sqlite3_stmt *stmt = NULL;
+    gint64 id;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (sqlite3_prepare_v2 (_arb_workspace_get_db (o), sql, -1, &stmt, NULL), ==,
+                     SQLITE_OK);
+    g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+    id = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+    g_assert_true (arb_queue_get_flagged (q, id));
+  }
+
+  /* Labelling on in the pack after the merge: the last decision undone, the first item changed
+   * again. Merged again, the origin follows. */
+  {
+    g_autoptr(ArbWorkspace) p = arb_workspace_open (pack, &error);
+    g_autoptr(ArbQueue) q = arb_queue_new (p, "alice", &error);
+    gint64 c1 = 0;
+
+    g_assert_no_error (error);
+    g_assert_cmpint (arb_queue_undo (q, &error), >, 0);          /* the skip */
+    g_assert_cmpint (arb_queue_undo (q, &error), >, 0);          /* the flag */
+    c1 = arb_queue_undo (q, &error);                            /* item 2's decision */
+    g_assert_cmpint (c1, >, 0);
+    {
+      sqlite3_stmt *stmt = _arb_workspace_prepare (p, "SELECT id FROM comparisons WHERE uuid = ?",
+                                                   NULL);
+
+      sqlite3_bind_text (stmt, 1, uuid1, -1, SQLITE_STATIC);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+      c1 = sqlite3_column_int64 (stmt, 0);
+      sqlite3_reset (stmt);
+    }
+    g_assert_cmpint (arb_queue_decide (q, c1, arb_queue_presented_for (q, uuid1), 0, NULL, NULL,
+                                       1, &error), >, 0);
+    g_assert_no_error (error);
+  }
+  g_clear_pointer (&out, g_free);
+  out = pack_in (ws, pack);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, "added 1 verdicts"));
+  g_assert_nonnull (strstr (out, "4 events"));
+  g_clear_pointer (&pack_current, g_free);
+  g_clear_pointer (&origin_current, g_free);
+  pack_current = sql_rows (pack, VERDICT_SET_SQL);
+  origin_current = sql_rows (ws, VERDICT_SET_SQL);
+  g_assert_cmpstr (origin_current, ==, pack_current);
+  g_assert_cmpint (sql_int (ws, "SELECT count(*) FROM current_verdicts v JOIN raters r"
+                                " ON r.id = v.rater_id WHERE r.name = 'alice'"), ==, 1);
+  g_assert_cmpint (sql_int (ws, "SELECT count(*) FROM verdicts WHERE superseded_by = id"), ==, 2);
+  arb_test_rmdir (dir);
+}
+
 /* ---- the command line ---------------------------------------------------------------- */
 
 static void
@@ -949,6 +1122,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/packs/conflicts", test_conflicts);
   g_test_add_func ("/arbiter/packs/leases", test_leases);
   g_test_add_func ("/arbiter/packs/refused", test_refused);
+  g_test_add_func ("/arbiter/packs/history", test_history);
   g_test_add_func ("/arbiter/packs/cli-usage", test_cli_usage);
   return g_test_run ();
 }
