@@ -266,6 +266,97 @@ held_in_packs (ArbWorkspace *ws,
   return g_steal_pointer (&ids);
 }
 
+void
+arb_pack_info_free (ArbPackInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->uuid);
+  g_free (info->rater);
+  g_free (info->file);
+  g_free (info->created_at);
+  g_free (info->expires);
+  g_free (info->state);
+  g_free (info->merged_at);
+  g_free (info);
+}
+
+static int
+compare_packs (gconstpointer a,
+               gconstpointer b)
+{
+  const ArbPackInfo *x = *(ArbPackInfo * const *) a;
+  const ArbPackInfo *y = *(ArbPackInfo * const *) b;
+  int c = g_strcmp0 (x->created_at, y->created_at);
+
+  return c != 0 ? c : g_strcmp0 (x->uuid, y->uuid);
+}
+
+/**
+ * arb_workspace_list_packs:
+ *
+ * The packs @ws handed out, oldest first, for an overview of packs out and their state.
+ *
+ * Returns: (transfer full) (element-type ArbPackInfo): the packs, or %NULL on error
+ */
+GPtrArray *
+arb_workspace_list_packs (ArbWorkspace  *ws,
+                          GError       **error)
+{
+  g_autoptr(GPtrArray) packs = g_ptr_array_new_with_free_func ((GDestroyNotify) arb_pack_info_free);
+  sqlite3 *db;
+  sqlite3_stmt *stmt;
+  g_autofree char *now = _arb_now_iso8601 ();
+  int rc;
+
+  g_return_val_if_fail (ARB_IS_WORKSPACE (ws), NULL);
+
+  db = _arb_workspace_get_db (ws);
+  stmt = prepare (db, "SELECT substr (key, 7), value FROM settings WHERE key LIKE 'packs.%'",
+                  error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      json_object *record = json_tokener_parse ((const char *) sqlite3_column_text (stmt, 1));
+      json_object *list = NULL;
+      ArbPackInfo *info;
+
+      if (record == NULL || !json_object_is_type (record, json_type_object))
+        {
+          if (record != NULL)
+            json_object_put (record);
+          continue;
+        }
+      info = g_new0 (ArbPackInfo, 1);
+      info->uuid = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+      info->rater = g_strdup (record_string (record, "rater"));
+      info->file = g_strdup (record_string (record, "file"));
+      info->created_at = g_strdup (record_string (record, "created_at"));
+      info->expires = g_strdup (record_string (record, "expires"));
+      info->merged_at = g_strdup (record_string (record, "merged_at"));
+      info->state = g_strdup (record_string (record, "state"));
+      if (g_strcmp0 (info->state, "out") == 0 && g_strcmp0 (info->expires, now) <= 0)
+        {
+          g_free (info->state);
+          info->state = g_strdup ("expired");
+        }
+      if (json_object_object_get_ex (record, "comparisons", &list) &&
+          json_object_is_type (list, json_type_array))
+        info->n_comparisons = (gint64) json_object_array_length (list);
+      json_object_put (record);
+      g_ptr_array_add (packs, info);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, db, arb_workspace_get_path (ws));
+      return NULL;
+    }
+  g_ptr_array_sort (packs, compare_packs);
+  return g_steal_pointer (&packs);
+}
+
 /* ---- pack out ------------------------------------------------------------------------- */
 
 /* Copies what the pack shows into the attached pack; temp.pk_pick holds the comparisons. */
@@ -886,6 +977,8 @@ merge_opinions (sqlite3            *db,
                                " SELECT o.id, o.superseded_by, o.superseded_by IS NULL"
                                " FROM main.%1$s o WHERE o.id NOT IN (SELECT id FROM temp.pk_link)"
                                " AND o.rater_id = CAST (?1 AS INTEGER)"
+                               " AND o.%2$s IN (SELECT y.%2$s FROM main.%1$s y"
+                               "   WHERE y.id IN (SELECT id FROM temp.pk_link))"
                                " AND EXISTS (SELECT 1 FROM temp.pk_link l JOIN main.%1$s x"
                                "   ON x.id = l.id WHERE x.%2$s = o.%2$s AND x.rater_id = o.rater_id"
                                "   AND (%3$s) IS (SELECT %3$s FROM main.%1$s x WHERE x.id = o.id))",

@@ -51,6 +51,25 @@ typedef struct
   gint64 leases_released;   /* the pack's leases ended without a decision: back in the pool */
 } ArbPackInResult;
 
+/* A pack handed out, as the origin recorded it. */
+typedef struct
+{
+  char   *uuid;
+  char   *rater;
+  char   *file;           /* the pack's file name when it was written */
+  char   *created_at;
+  char   *expires;
+  char   *state;          /* "out", "expired" (out, past its expiry) or "merged" */
+  char   *merged_at;      /* NULL unless merged */
+  gint64  n_comparisons;
+} ArbPackInfo;
+
+void arb_pack_info_free (ArbPackInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArbPackInfo, arb_pack_info_free)
+
+GPtrArray *arb_workspace_list_packs (ArbWorkspace  *ws,
+                                     GError       **error);
+
 gboolean arb_workspace_pack_out (ArbWorkspace      *ws,
                                  const char        *rater,
                                  guint              count,

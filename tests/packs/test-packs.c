@@ -666,6 +666,15 @@ test_conflicts (void)
     g_assert_true (arb_workspace_pack_out (w, "alice", 4, 0, p2, &r2, &error));
     g_assert_no_error (error);
     g_assert_cmpstr (r1.uuid, !=, r2.uuid);
+    {
+      g_autoptr(GPtrArray) packs = arb_workspace_list_packs (w, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (packs->len, ==, 2);
+      g_assert_cmpstr (((ArbPackInfo *) packs->pdata[0])->uuid, ==, r1.uuid);
+      g_assert_cmpstr (((ArbPackInfo *) packs->pdata[0])->state, ==, "expired");
+      g_assert_cmpstr (((ArbPackInfo *) packs->pdata[1])->state, ==, "out");
+    }
   }
   {
     g_autofree char *c1 = sql_rows (p1, "SELECT uuid FROM comparisons");
@@ -761,6 +770,28 @@ test_leases (void)
                    ==, 0);
   g_assert_cmpint (sql_int (ws, "SELECT count(*) FROM settings WHERE key LIKE 'packs.%'"
                                 " AND value LIKE '%\"state\":\"merged\"%'"), ==, 1);
+  /* The records, for an overview of packs out. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ArbWorkspace) w = arb_workspace_open (ws, &error);
+    g_autoptr(GPtrArray) packs = arb_workspace_list_packs (w, &error);
+    ArbPackInfo *a, *b;
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (packs->len, ==, 2);
+    a = g_ptr_array_index (packs, 0);
+    b = g_ptr_array_index (packs, 1);
+    g_assert_cmpstr (a->rater, ==, "alice");
+    g_assert_cmpstr (a->state, ==, "merged");
+    g_assert_nonnull (a->merged_at);
+    g_assert_cmpstr (a->file, ==, "a.pack");
+    g_assert_cmpint (a->n_comparisons, ==, 8);
+    g_assert_cmpstr (b->rater, ==, "bob");
+    g_assert_cmpstr (b->state, ==, "out");
+    g_assert_null (b->merged_at);
+    g_assert_cmpint (b->n_comparisons, ==, 4);
+    g_assert_cmpstr (a->created_at, <=, b->created_at);
+  }
   /* The five released items are carol's to have now. */
   {
     g_autofree char *pc = g_build_filename (dir, "c.pack", NULL);
