@@ -60,6 +60,23 @@ GPtrArray *
 arb_calls_list_comparisons (ArbWorkspace  *ws,
                             GError       **error)
 {
+  return arb_calls_list_comparisons_page (ws, -1, -1, error);
+}
+
+/**
+ * arb_calls_list_comparisons_page:
+ * @after_id: list comparisons with a larger id only (-1: from the first)
+ * @limit: at most this many (-1: all)
+ *
+ * Returns: (transfer full) (element-type ArbJudgeItem): visible comparisons in id order, or
+ *   NULL on error
+ */
+GPtrArray *
+arb_calls_list_comparisons_page (ArbWorkspace  *ws,
+                                 gint64         after_id,
+                                 gint64         limit,
+                                 GError       **error)
+{
   sqlite3_stmt *stmt;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) arb_judge_item_free);
   int rc;
@@ -71,9 +88,12 @@ arb_calls_list_comparisons (ArbWorkspace  *ws,
                                  "c.a_id, c.b_id "
                                  "FROM visible_comparisons c JOIN prompts p ON p.id = c.prompt_id "
                                  "JOIN generations ga ON ga.id = c.a_id "
-                                 "JOIN generations gb ON gb.id = c.b_id ORDER BY c.id", error);
+                                 "JOIN generations gb ON gb.id = c.b_id WHERE c.id > ? "
+                                 "ORDER BY c.id LIMIT ?", error);
   if (stmt == NULL)
     return NULL;
+  sqlite3_bind_int64 (stmt, 1, after_id);
+  sqlite3_bind_int64 (stmt, 2, limit);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       ArbJudgeItem *item = g_new0 (ArbJudgeItem, 1);

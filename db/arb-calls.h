@@ -43,6 +43,10 @@ typedef struct
 
 GPtrArray  *arb_calls_list_comparisons (ArbWorkspace        *ws,
                                         GError             **error);
+GPtrArray  *arb_calls_list_comparisons_page (ArbWorkspace   *ws,
+                                        gint64               after_id,
+                                        gint64               limit,
+                                        GError             **error);
 GHashTable *arb_calls_list_settled     (ArbWorkspace        *ws,
                                         gint64               rater_id,
                                         gboolean             with_unparseable,

@@ -64,7 +64,22 @@ typedef struct
   ArbJudgeProgressFunc   progress;
   gpointer               progress_data;
   gint64                 started;
+  /* Planning, a page at a time. */
+  GHashTable            *settled;           /* "COMPARISON:PRESENTED:SAMPLE" with a verdict */
+  int                    samples;
+  gboolean               grading;
+  GHashTable            *seen_generations;  /* "GENERATION:SAMPLE" planned */
+  GHashTable            *calls;             /* key → Call, until its request is written */
+  GHashTable            *live;              /* ArbHttpRequest* owned, until written */
+  GQueue                 pending;           /* ArbHttpRequest*, planned, not yet sent */
+  gint64                 after;             /* the last comparison planned */
+  gboolean               exhausted;
+  gint64                 page_size;
+  GPtrArray             *all_items;         /* grading: every comparison, for the verdicts */
 } Run;
+
+/* Comparisons planned at a time: a few MB of requests, whatever the workspace's size. */
+#define PAGE_SIZE 2048
 
 /* Writes the verdicts or grades of one call from its reply (or its failure). In a transaction. */
 static gboolean
@@ -172,8 +187,20 @@ flush (Run     *run,
           return FALSE;
         }
     }
+  if (!arb_calls_commit (run->ws, error))
+    return FALSE;
+  /* Written: the request and its call are done with. A later task with the same key finds
+   * the answer in `calls`. */
+  for (guint i = 0; i < run->finished->len; i++)
+    {
+      ArbHttpRequest *r = g_ptr_array_index (run->finished, i);
+      Call *call = r->user_data;
+
+      g_hash_table_remove (run->calls, call->key);
+      g_hash_table_remove (run->live, r);
+    }
   g_ptr_array_set_size (run->finished, 0);
-  return arb_calls_commit (run->ws, error);
+  return TRUE;
 }
 
 static void
@@ -374,6 +401,160 @@ plan_task (Run         *run,
   return TRUE;
 }
 
+/* Plans the next page of comparisons: their ties and cached answers are written, their
+ * requests queued in run->pending. Sets run->exhausted after the last page. */
+static gboolean
+plan_page (Run     *run,
+           GError **error)
+{
+  g_autoptr(GPtrArray) items = arb_calls_list_comparisons_page (run->ws, run->after,
+                                                                run->grading ? -1
+                                                                             : run->page_size,
+                                                                error);
+  g_autoptr(GPtrArray) requests = g_ptr_array_new ();
+  gboolean in_transaction = FALSE;
+
+  if (items == NULL)
+    return FALSE;
+  if (items->len == 0 || run->grading)
+    run->exhausted = TRUE;
+  if (items->len == 0)
+    return TRUE;
+  run->after = ((ArbJudgeItem *) g_ptr_array_index (items, items->len - 1))->comparison_id;
+  run->result.comparisons += items->len;
+  if (run->grading)
+    run->all_items = g_ptr_array_ref (items);
+  if (run->options->dry_run)
+    g_hash_table_remove_all (run->calls);
+  else
+    {
+      if (!arb_calls_begin (run->ws, error))
+        return FALSE;
+      in_transaction = TRUE;
+    }
+  for (guint i = 0; i < items->len; i++)
+    {
+      ArbJudgeItem *item = g_ptr_array_index (items, i);
+      gboolean same = g_strcmp0 (item->text_a, item->text_b) == 0;
+      const char *orders[2];
+      guint n_orders = 0;
+
+      /* Ties and cached answers are written in short transactions, so an annotator's commit
+       * never waits long behind a large workspace's planning. */
+      if (in_transaction && i > 0 && i % 512 == 0 &&
+          (!arb_calls_commit (run->ws, error) || !arb_calls_begin (run->ws, error)))
+        goto fail;
+
+      if (run->tmpl->needs_reference && (item->reference == NULL || *item->reference == '\0'))
+        {
+          run->result.no_reference++;
+          continue;
+        }
+      if (run->grading)
+        orders[n_orders++] = NULL;
+      else if (run->options->both_orders)
+        {
+          orders[n_orders++] = "ab";
+          orders[n_orders++] = "ba";
+        }
+      else
+        orders[n_orders++] = (mix64 (item->comparison_id ^ mix64 (run->options->seed)) & 1) ? "ba"
+                                                                                       : "ab";
+      for (guint o = 0; o < n_orders; o++)
+        for (int s = 0; s < run->samples; s++)
+          {
+            g_autofree char *settled_key =
+              g_strdup_printf ("%" G_GINT64_FORMAT ":%s:%d", item->comparison_id,
+                               orders[o] != NULL ? orders[o] : "", s);
+            gboolean swap = g_strcmp0 (orders[o], "ba") == 0;
+
+            run->result.tasks++;
+            if (g_hash_table_contains (run->settled, settled_key))
+              {
+                run->result.settled++;
+                continue;
+              }
+            /* Identical texts are a tie; no judge is asked (DESIGN.md). */
+            if (same)
+              {
+                run->result.ties++;
+                if (!run->options->dry_run &&
+                    !arb_calls_store_verdict (run->ws, item->comparison_id, run->rater_id, "ok", 0.5, 0,
+                                              orders[o], s, -1, NULL, error))
+                  goto fail;
+                continue;
+              }
+            if (run->grading)
+              {
+                /* Each generation is graded once, however many comparisons it is in. */
+                gint64 gens[2] = { item->a_id, item->b_id };
+                const char *texts[2] = { item->text_a, item->text_b };
+
+                for (guint g = 0; g < 2; g++)
+                  {
+                    g_autofree char *gk = g_strdup_printf ("%" G_GINT64_FORMAT ":%d", gens[g], s);
+                    Task task = { gens[g], NULL, s };
+
+                    if (g_hash_table_contains (run->grades, gk) ||
+                        !g_hash_table_add (run->seen_generations, g_steal_pointer (&gk)))
+                      continue;
+                    if (!plan_task (run, run->calls, requests, task, item->question, texts[g], NULL,
+                                    item->reference, error))
+                      goto fail;
+                  }
+                continue;
+              }
+            {
+              Task task = { item->comparison_id, orders[o], s };
+
+              if (!plan_task (run, run->calls, requests, task, item->question,
+                              swap ? item->text_b : item->text_a,
+                              swap ? item->text_a : item->text_b, item->reference, error))
+                goto fail;
+            }
+          }
+    }
+  if (in_transaction && !arb_calls_commit (run->ws, error))
+    goto fail;
+  run->result.to_send += requests->len;
+  for (guint i = 0; i < requests->len; i++)
+    {
+      ArbHttpRequest *r = g_ptr_array_index (requests, i);
+
+      if (run->options->dry_run)
+        {
+          ((Call *) r->user_data)->request = NULL;
+          arb_http_request_free (r);
+        }
+      else
+        {
+          g_hash_table_add (run->live, r);
+          g_queue_push_tail (&run->pending, r);
+        }
+    }
+  return TRUE;
+
+fail:
+  if (in_transaction)
+    arb_calls_rollback (run->ws);
+  for (guint i = 0; i < requests->len; i++)
+    arb_http_request_free (g_ptr_array_index (requests, i));
+  return FALSE;
+}
+
+/* The engine's source: the next planned request, planning pages as they are needed. */
+static ArbHttpRequest *
+next_request (gpointer   data,
+              GError   **error)
+{
+  Run *run = data;
+
+  while (g_queue_is_empty (&run->pending) && !run->exhausted)
+    if (!plan_page (run, error))
+      return NULL;
+  return g_queue_pop_head (&run->pending);
+}
+
 static void
 free_keys (char  **keys,
            guint   n)
@@ -407,11 +588,7 @@ arb_judge_run (ArbWorkspace           *ws,
                GError                **error)
 {
   g_autoptr(ArbJudgeTemplate) tmpl = NULL;
-  g_autoptr(GPtrArray) items = NULL;
   g_autoptr(GHashTable) settled = NULL;
-  g_autoptr(GHashTable) calls = NULL;        /* key → Call */
-  g_autoptr(GPtrArray) requests = NULL;
-  g_autoptr(GHashTable) seen_generations = NULL;
   g_autofree char *identity = NULL;
   g_autofree ArbHttpEndpoint *endpoints = NULL;
   g_auto(GStrv) urls = NULL;
@@ -463,9 +640,6 @@ arb_judge_run (ArbWorkspace           *ws,
   if (run.rater_id < 0)
     goto fail;
 
-  items = arb_calls_list_comparisons (ws, error);
-  if (items == NULL)
-    goto fail;
   if (run.rater_id > 0)
     {
       settled = arb_calls_list_settled (ws, run.rater_id, !options->reparse, error);
@@ -490,110 +664,31 @@ arb_judge_run (ArbWorkspace           *ws,
     }
   else
     settled = g_hash_table_new (g_str_hash, g_str_equal);
-  calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) call_free);
-  requests = g_ptr_array_new_with_free_func ((GDestroyNotify) arb_http_request_free);
-  seen_generations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  run.result.comparisons = items->len;
+  run.settled = settled;
+  run.samples = samples;
+  run.grading = grading;
+  run.seen_generations = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  run.calls = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) call_free);
+  run.live = g_hash_table_new_full (g_direct_hash, g_direct_equal,
+                                    (GDestroyNotify) arb_http_request_free, NULL);
+  run.after = -1;
+  /* The tests make pages small to cross their borders; nobody else needs to. */
+  run.page_size = g_getenv ("ARB_JUDGE_PAGE_SIZE") != NULL
+                    ? MAX (1, g_ascii_strtoll (g_getenv ("ARB_JUDGE_PAGE_SIZE"), NULL, 10))
+                    : PAGE_SIZE;
 
-  if (!options->dry_run)
-    {
-      if (!arb_calls_begin (ws, error))
-        goto fail;
-      in_transaction = TRUE;
-    }
-  for (guint i = 0; i < items->len; i++)
-    {
-      ArbJudgeItem *item = g_ptr_array_index (items, i);
-      gboolean same = g_strcmp0 (item->text_a, item->text_b) == 0;
-      const char *orders[2];
-      guint n_orders = 0;
-
-      /* Ties and cached answers are written in short transactions, so an annotator's commit
-       * never waits long behind a large workspace's planning. */
-      if (in_transaction && i > 0 && i % 512 == 0 &&
-          (!arb_calls_commit (ws, error) || !arb_calls_begin (ws, error)))
-        goto fail;
-
-      if (tmpl->needs_reference && (item->reference == NULL || *item->reference == '\0'))
-        {
-          run.result.no_reference++;
-          continue;
-        }
-      if (grading)
-        orders[n_orders++] = NULL;
-      else if (options->both_orders)
-        {
-          orders[n_orders++] = "ab";
-          orders[n_orders++] = "ba";
-        }
-      else
-        orders[n_orders++] = (mix64 (item->comparison_id ^ mix64 (options->seed)) & 1) ? "ba"
-                                                                                       : "ab";
-      for (guint o = 0; o < n_orders; o++)
-        for (int s = 0; s < samples; s++)
-          {
-            g_autofree char *settled_key =
-              g_strdup_printf ("%" G_GINT64_FORMAT ":%s:%d", item->comparison_id,
-                               orders[o] != NULL ? orders[o] : "", s);
-            gboolean swap = g_strcmp0 (orders[o], "ba") == 0;
-
-            run.result.tasks++;
-            if (g_hash_table_contains (settled, settled_key))
-              {
-                run.result.settled++;
-                continue;
-              }
-            /* Identical texts are a tie; no judge is asked (DESIGN.md). */
-            if (same)
-              {
-                run.result.ties++;
-                if (!options->dry_run &&
-                    !arb_calls_store_verdict (ws, item->comparison_id, run.rater_id, "ok", 0.5, 0,
-                                              orders[o], s, -1, NULL, error))
-                  goto fail;
-                continue;
-              }
-            if (grading)
-              {
-                /* Each generation is graded once, however many comparisons it is in. */
-                gint64 gens[2] = { item->a_id, item->b_id };
-                const char *texts[2] = { item->text_a, item->text_b };
-
-                for (guint g = 0; g < 2; g++)
-                  {
-                    g_autofree char *gk = g_strdup_printf ("%" G_GINT64_FORMAT ":%d", gens[g], s);
-                    Task task = { gens[g], NULL, s };
-
-                    if (g_hash_table_contains (run.grades, gk) ||
-                        !g_hash_table_add (seen_generations, g_steal_pointer (&gk)))
-                      continue;
-                    if (!plan_task (&run, calls, requests, task, item->question, texts[g], NULL,
-                                    item->reference, error))
-                      goto fail;
-                  }
-                continue;
-              }
-            {
-              Task task = { item->comparison_id, orders[o], s };
-
-              if (!plan_task (&run, calls, requests, task, item->question,
-                              swap ? item->text_b : item->text_a,
-                              swap ? item->text_a : item->text_b, item->reference, error))
-                goto fail;
-            }
-          }
-    }
-  if (in_transaction && !arb_calls_commit (ws, error))
-    goto fail;
-  in_transaction = FALSE;
-  run.result.to_send = requests->len;
-  run.result.estimated_cost = (run.result.estimated_input_tokens * options->price_input +
-                               run.result.estimated_output_tokens * options->price_output) / 1000;
   if (options->dry_run)
-    goto done;
-
-  if (requests->len > 0)
     {
+      while (!run.exhausted)
+        if (!plan_page (&run, error))
+          goto fail;
+      run.result.estimated_cost = (run.result.estimated_input_tokens * options->price_input +
+                                   run.result.estimated_output_tokens * options->price_output) /
+                                  1000;
+      goto done;
+    }
+
+  {
       urls = g_new0 (char *, options->n_endpoints + 1);
       endpoints = g_new0 (ArbHttpEndpoint, options->n_endpoints);
       keys = g_new0 (char *, options->n_endpoints);
@@ -645,16 +740,26 @@ arb_judge_run (ArbWorkspace           *ws,
       http.n_endpoints = options->n_endpoints;
       http.timeout = options->timeout > 0 ? options->timeout : 120;
       http.max_attempts = options->max_attempts > 0 ? options->max_attempts : 6;
-      http.retry_budget = options->retry_budget != 0 ? options->retry_budget
-                                                     : MAX (20, (gint64) requests->len);
+      /* One retry per request by default: requests are planned as they go, so count them as
+       * the comparisons' tasks, an upper bound. */
+      {
+        ArbCounts counts = { 0 };
+        gint64 tasks;
+
+        if (!arb_workspace_get_counts (ws, &counts, error))
+          goto fail;
+        tasks = counts.comparisons * samples * (grading ? 2 : options->both_orders ? 2 : 1);
+        http.retry_budget = options->retry_budget != 0 ? options->retry_budget
+                                                       : MAX (20, tasks);
+      }
       http.backoff_base = options->backoff_base > 0 ? options->backoff_base : 0.5;
       http.backoff_max = options->backoff_max > 0 ? options->backoff_max : 30;
       http.price_input = options->price_input;
       http.price_output = options->price_output;
       http.max_cost = options->max_cost;
       report (&run);
-      ok = arb_http_run (&http, requests, on_done, on_tick, &run, &run.result.http, cancellable,
-                         error);
+      ok = arb_http_run_source (&http, next_request, on_done, on_tick, &run, &run.result.http,
+                                cancellable, error);
       /* What was answered before a stop is kept. */
       if (!flush (&run, ok ? error : NULL))
         ok = FALSE;
@@ -662,7 +767,8 @@ arb_judge_run (ArbWorkspace           *ws,
       if (!ok)
         goto fail;
     }
-  if (grading && !derive_verdicts (&run, items, settled, samples, error))
+  if (grading && run.all_items != NULL &&
+      !derive_verdicts (&run, run.all_items, settled, samples, error))
     goto fail;
   report (&run);
   if (run.result.not_sent > 0)
@@ -684,6 +790,11 @@ done:
   g_ptr_array_unref (run.finished);
   g_hash_table_unref (run.grades);
   g_hash_table_unref (run.failed_grades);
+  g_queue_clear (&run.pending);
+  g_clear_pointer (&run.live, g_hash_table_unref);
+  g_clear_pointer (&run.calls, g_hash_table_unref);
+  g_clear_pointer (&run.seen_generations, g_hash_table_unref);
+  g_clear_pointer (&run.all_items, g_ptr_array_unref);
   return TRUE;
 
 fail:
@@ -698,6 +809,11 @@ fail:
   g_ptr_array_unref (run.finished);
   g_hash_table_unref (run.grades);
   g_hash_table_unref (run.failed_grades);
+  g_queue_clear (&run.pending);
+  g_clear_pointer (&run.live, g_hash_table_unref);
+  g_clear_pointer (&run.calls, g_hash_table_unref);
+  g_clear_pointer (&run.seen_generations, g_hash_table_unref);
+  g_clear_pointer (&run.all_items, g_ptr_array_unref);
   return FALSE;
 }
 
