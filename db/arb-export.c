@@ -1454,9 +1454,16 @@ arb_workspace_export (ArbWorkspace            *self,
       (split_path != NULL && (ex.split = out_open (split_path, error)) == NULL))
     goto out;
 
-  /* One read transaction: the rows and the card's counts see the same workspace. */
-  if (!_arb_workspace_exec (self, "BEGIN", error))
+  /* The sorts spill to temporary files rather than memory (the workspace keeps its temporary
+   * tables in memory for speed), so memory stays flat whatever the size. One read transaction:
+   * the rows and the card's counts see the same workspace. */
+  if (!_arb_workspace_exec (self, "PRAGMA temp_store = FILE", error))
     goto out;
+  if (!_arb_workspace_exec (self, "BEGIN", error))
+    {
+      _arb_workspace_exec (self, "PRAGMA temp_store = MEMORY", NULL);
+      goto out;
+    }
   if (is_pairwise (options->format))
     ok = export_pairwise (&ex, error);
   else
@@ -1464,6 +1471,7 @@ arb_workspace_export (ArbWorkspace            *self,
   if (ok && !options->no_card)
     ok = (card = card_text (&ex, path, main_path, split_path, error)) != NULL;
   _arb_workspace_exec (self, "COMMIT", NULL);
+  _arb_workspace_exec (self, "PRAGMA temp_store = MEMORY", NULL);
   if (!ok)
     goto out;
   ok = FALSE;
