@@ -584,6 +584,19 @@ arb_workspace_get_schema_version (ArbWorkspace *self)
 }
 
 /* How many interrupted imports the last open removed. */
+GStrv
+arb_workspace_list_busy_statements (ArbWorkspace *self)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+  g_return_val_if_fail (ARB_IS_WORKSPACE (self), NULL);
+  for (sqlite3_stmt *s = sqlite3_next_stmt (self->db, NULL); s != NULL;
+       s = sqlite3_next_stmt (self->db, s))
+    if (sqlite3_stmt_busy (s))
+      g_strv_builder_add (b, sqlite3_sql (s));
+  return g_strv_builder_end (b);
+}
+
 guint
 arb_workspace_get_n_removed_imports (ArbWorkspace *self)
 {

@@ -83,6 +83,9 @@ const char   *arb_workspace_get_path             (ArbWorkspace  *self);
 const char   *arb_workspace_get_uuid             (ArbWorkspace  *self);
 int           arb_workspace_get_schema_version   (ArbWorkspace  *self);
 guint         arb_workspace_get_n_removed_imports (ArbWorkspace *self);
+/* The SQL of statements left stepping (not reset): each holds a read snapshot, so that the
+ * connection stops seeing what other connections commit. Empty when all is well (tests check). */
+GStrv         arb_workspace_list_busy_statements (ArbWorkspace *self);
 
 gboolean      arb_workspace_get_counts           (ArbWorkspace  *self,
                                                   ArbCounts     *out_counts,

@@ -83,3 +83,13 @@ arb_gui_test_find_label (GtkWidget  *root,
     }
   return NULL;
 }
+
+/* No statement of the window's connection is left stepping: one that is would hold a read
+ * snapshot, and the window would stop seeing what other processes commit. */
+#define ARB_ASSERT_NO_BUSY_STATEMENTS(ws)                                        \
+  G_STMT_START {                                                               \
+    g_auto(GStrv) _busy = arb_workspace_list_busy_statements (ws);             \
+    for (guint _i = 0; _busy[_i] != NULL; _i++)                                \
+      g_test_message ("statement left stepping: %s", _busy[_i]);               \
+    g_assert_cmpuint (g_strv_length (_busy), ==, 0);                           \
+  } G_STMT_END

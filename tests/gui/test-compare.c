@@ -304,6 +304,7 @@ test_review (void)
 
     g_assert_cmpint (query_int (sql), ==, 1);
   }
+  ARB_ASSERT_NO_BUSY_STATEMENTS (arb_window_get_workspace (window));
 }
 
 int

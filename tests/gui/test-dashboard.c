@@ -318,6 +318,7 @@ test_inspector (void)
   g_assert_nonnull (arb_gui_test_find_label (verdicts, "pandalm/annotator1 (human)"));
   save_docs_screenshot (GTK_WIDGET (inspector), "screenshot-inspector.png");
   gtk_window_destroy (inspector);
+  ARB_ASSERT_NO_BUSY_STATEMENTS (arb_window_get_workspace (window));
 }
 
 static GtkWidget *

@@ -448,6 +448,52 @@ test_app_windows (void)
       gtk_window_close (l->data);
   arb_gui_test_flush ();
 }
+/* Every page shown in turn leaves no statement stepping on the window's connection, and the
+ * window then sees what another process commits (a statement left stepping would hold a read
+ * snapshot and hide it). */
+static void
+test_sees_other_processes (void)
+{
+  static const char *pages[] = { "overview", "compare", "review", "dashboard", "judges" };
+  g_autofree char *path = g_build_filename (tmpdir, "other.jsonl", NULL);
+  const char *data =
+    "{\"prompt\": \"Which is larger, 7 or 9?\", \"responses\": ["
+    "{\"system\": \"atlas-7b\", \"text\": \"9\"}, {\"system\": \"echo-1b\", \"text\": \"7\"}], \"pairs\": [[0, 1]]}\n";
+  const char *cli = g_getenv ("ARB_CLI");
+  ArbWindow *window = the_window ();
+  ArbWorkspace *ws;
+  ArbCounts before, after;
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  ws = arb_window_get_workspace (window);
+  g_assert_nonnull (ws);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      if (arb_window_get_page (window, pages[i]) == NULL)
+        continue;
+      arb_window_show_page (window, pages[i]);
+      arb_gui_test_flush ();
+      arb_gui_test_flush ();
+      g_test_message ("page %s shown", pages[i]);
+      ARB_ASSERT_NO_BUSY_STATEMENTS (ws);
+    }
+  g_assert_true (arb_workspace_get_counts (ws, &before, &error));
+  g_assert_true (g_file_set_contents (path, data, -1, NULL));
+  {
+    const char *argv[] = { cli, "import", (const char *) arb_workspace_get_path (ws), path, NULL };
+
+    g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                  &status, &error);
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+  g_assert_true (arb_workspace_get_counts (ws, &after, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (after.prompts, ==, before.prompts + 1);
+  g_assert_cmpint (after.comparisons, ==, before.comparisons + 1);
+  arb_window_show_page (window, "overview");
+}
 
 int
 main (int    argc,
@@ -488,6 +534,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/gui/window/import-broken", test_import_broken);
   g_test_add_func ("/arbiter/gui/window/import-good", test_import_good);
   g_test_add_func ("/arbiter/gui/window/import-keeps-dispatching", test_import_keeps_dispatching);
+  g_test_add_func ("/arbiter/gui/window/sees-other-processes", test_sees_other_processes);
   g_test_add_func ("/arbiter/gui/window/close-and-recent", test_close_and_recent);
   g_test_add_func ("/arbiter/gui/window/not-a-workspace", test_not_a_workspace);
   g_test_add_func ("/arbiter/gui/window/drop", test_drop);
