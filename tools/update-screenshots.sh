@@ -17,5 +17,5 @@ dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
       GSETTINGS_SCHEMA_DIR=build/data ARB_CLI=build/app/arbiter-cli G_TEST_BUILDDIR=build/tests \
       ARB_SCREENSHOT_DIR="$PWD/docs" \
   ARB_SHARED_DATA="$(cd .. && pwd)/shared/data" \
-  bash -c 'build/tests/gui/test-window && build/tests/gui/test-compare && build/tests/gui/test-dashboard'
+  bash -c 'build/tests/gui/test-window && build/tests/gui/test-compare && build/tests/gui/test-dashboard && build/tests/gui/test-judges'
 ls -l docs/screenshot-*.png
