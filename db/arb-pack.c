@@ -24,8 +24,9 @@
  *     current in their own source (the origin, this pack, another pack), the latest by
  *     created_at, then uuid, is current and the others are superseded by it; grades likewise by
  *     (generation, rater, sample). So the current verdicts do not depend on the order packs come
- *     back in. A pack's verdict that lost to another source's stays superseded when its pack is
- *     merged again;
+ *     back in. A verdict that lost to another source's stays superseded when its own pack is
+ *     merged again, and competes again when the winner's pack comes back with the winner undone
+ *     or changed;
  *   - the pack's leases in the origin end: done where the annotator has a current verdict,
  *     released (back in the pool) where not.
  *
@@ -567,22 +568,19 @@ arb_workspace_pack_out (ArbWorkspace      *ws,
                    arb_workspace_get_path (ws), rater);
       goto fail;
     }
+  /* The expiry the leases got, read back: the pack and the record carry the same string. */
   {
-    g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
-                                           g_array_index (items, ArbQueueItem, 0).comparison_id);
+    sqlite3_stmt *stmt = prepare (db, "SELECT a.lease_expires FROM assignments a JOIN raters r"
+                                      " ON r.id = a.rater_id WHERE r.uuid = ?1"
+                                      " AND a.comparison_id = ?2", error);
 
-    {
-      sqlite3_stmt *stmt = prepare (db, "SELECT a.lease_expires FROM assignments a JOIN raters r"
-                                        " ON r.id = a.rater_id WHERE r.uuid = ?1"
-                                        " AND a.comparison_id = ?2", error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_text (stmt, 1, rater_uuid, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        expires = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      sqlite3_finalize (stmt);
-    }
+    if (stmt == NULL)
+      goto fail;
+    sqlite3_bind_text (stmt, 1, rater_uuid, -1, SQLITE_STATIC);
+    sqlite3_bind_int64 (stmt, 2, g_array_index (items, ArbQueueItem, 0).comparison_id);
+    if (sqlite3_step (stmt) == SQLITE_ROW)
+      expires = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    sqlite3_finalize (stmt);
   }
   if (expires == NULL)
     {
@@ -613,8 +611,8 @@ arb_workspace_pack_out (ArbWorkspace      *ws,
     {
       g_autofree char *id = g_strdup_printf ("%" G_GINT64_FORMAT,
                                              g_array_index (items, ArbQueueItem, i).comparison_id);
-      g_autofree char *uuid = query_text (db, "SELECT uuid FROM comparisons WHERE id = CAST (?1 AS"
-                                              " INTEGER)", id);
+      g_autofree char *uuid = query_text (db, "SELECT uuid FROM main.comparisons"
+                                              " WHERE id = CAST (?1 AS INTEGER)", id);
 
       json_object_array_add (list, json_object_new_string (uuid ? uuid : ""));
     }
@@ -972,9 +970,14 @@ merge_opinions (sqlite3            *db,
   if (run (db, link_sql, NULL, NULL, NULL, error) < 0)
     return FALSE;
 
-  /* The origin's rows of the same natural keys: its current ones are candidates too. */
+  /* The origin's rows of the same natural keys: its current ones are candidates too, and so
+   * are those a row of this pack beat at an earlier merge (a link from another source to this
+   * pack's row is always such a conflict): if the pack has since undone or changed that row,
+   * they compete again. */
   group_sql = g_strdup_printf ("INSERT INTO temp.pk_link (id, target, candidate)"
                                " SELECT o.id, o.superseded_by, o.superseded_by IS NULL"
+                               "  OR EXISTS (SELECT 1 FROM main.%1$s s JOIN pack.%1$s ps"
+                               "    ON ps.uuid = s.uuid WHERE s.id = o.superseded_by)"
                                " FROM main.%1$s o WHERE o.id NOT IN (SELECT id FROM temp.pk_link)"
                                " AND o.rater_id = CAST (?1 AS INTEGER)"
                                " AND o.%2$s IN (SELECT y.%2$s FROM main.%1$s y"

@@ -734,6 +734,22 @@ test_conflicts (void)
                                    " AND superseded_by NOT IN (SELECT id FROM verdicts)"), ==, 0);
       g_assert_cmpint (sql_int (w, "SELECT count(*) FROM pragma_foreign_key_check"), ==, 0);
     }
+
+  /* Pack two's labels undone in the pack (as an undo leaves them: superseded by themselves) and
+   * merged again: pack one's, which they had beaten, are current again, in both orders. */
+  {
+    g_autofree char *first = sql_rows (p1, VERDICT_SET_SQL);
+    g_autofree char *again = NULL, *again2 = NULL;
+
+    sql_exec (p2, "UPDATE verdicts SET superseded_by = id");
+    g_free (pack_in (ws, p2));
+    g_free (pack_in (ws2, p2));
+    again = sql_rows (ws, VERDICT_SET_SQL);
+    again2 = sql_rows (ws2, VERDICT_SET_SQL);
+    g_assert_cmpstr (again, ==, first);
+    g_assert_cmpstr (again2, ==, first);
+    g_assert_cmpint (sql_int (ws, "SELECT count(*) FROM verdicts WHERE superseded_by = id"), ==, 4);
+  }
   arb_test_rmdir (dir);
 }
 
