@@ -604,7 +604,8 @@ counted_raters (ArbWorkspace           *ws,
 
 /* ?1: JSON array of the counted raters' ids; ?2: the policy. One row per comparison (two for
  * trl-kto, label 1 and 0); g1 is the chosen generation (A when there is no side; for trl-kto the
- * completion), g2 the other. */
+ * completion), g2 the other. The texts do not go through the sort: rows are small, and texts are
+ * looked up by id only for the rows that are written. */
 static const char aggregate_sql[] =
   "WITH " FLAGGED_CTE ","
   " rv AS (SELECT v.comparison_id AS cid, r.role = 'adjudicator' AS adj,"
@@ -624,30 +625,27 @@ static const char aggregate_sql[] =
   "   ELSE (CASE WHEN nb > na AND nb > nt THEN 1 WHEN na > nb AND na > nt THEN -1 ELSE 0 END)"
   "   END AS outcome FROM agg)"
   " SELECT d.cid, d.outcome, d.n, d.nb, d.na, d.nt, d.pm, d.sv, d.adjudicated,"
-  "   d.cid IN (SELECT comparison_id FROM flagged), c.uuid, p.id, p.uuid, p.messages, k.label,"
-  "   g1.kind, g1.text, g1.messages, s1.name, g1.text_hash,"
-  "   g2.kind, g2.text, g2.messages, s2.name, g2.text_hash"
+  "   d.cid IN (SELECT comparison_id FROM flagged), p.id, p.uuid, k.label,"
+  "   g1.id, g1.kind, g1.messages IS NOT NULL, g1.text_hash,"
+  "   g2.id, g2.kind, g2.messages IS NOT NULL, g2.text_hash"
   " FROM dec d JOIN visible_comparisons c ON c.id = d.cid"
   " JOIN visible_prompts p ON p.id = c.prompt_id"
   " JOIN (SELECT 1 AS label %s) k"
   " JOIN generations g1 ON g1.id = CASE WHEN (d.outcome = 1) = (k.label = 1) THEN c.b_id"
   "   ELSE c.a_id END"
   " JOIN generations g2 ON g2.id = CASE WHEN g1.id = c.a_id THEN c.b_id ELSE c.a_id END"
-  " JOIN systems s1 ON s1.id = g1.system_id JOIN systems s2 ON s2.id = g2.system_id"
   " ORDER BY p.id, g1.text_hash, %s coalesce (g1.messages, ''), %s k.label, d.outcome = 0, d.cid";
 
 /* ?1: JSON array of the counted raters' ids. */
 static const char verdicts_sql[] =
   "WITH " FLAGGED_CTE
   " SELECT v.id, v.uuid, r.name, r.kind, r.origin, r.role, v.presented, v.sample, v.strength,"
-  "   v.preference, v.status, v.rationale, v.seconds, v.created_at, c.uuid, p.uuid, p.messages,"
-  "   ga.uuid, gb.uuid, sa.name, sb.name, ga.text, gb.text,"
-  "   c.id IN (SELECT comparison_id FROM flagged)"
+  "   v.preference, v.status, v.rationale, v.seconds, v.created_at, c.uuid, p.uuid, p.id,"
+  "   ga.uuid, gb.uuid, ga.id, gb.id, c.id IN (SELECT comparison_id FROM flagged)"
   " FROM current_verdicts v JOIN visible_raters r ON r.id = v.rater_id"
   " JOIN visible_comparisons c ON c.id = v.comparison_id"
   " JOIN visible_prompts p ON p.id = c.prompt_id"
   " JOIN generations ga ON ga.id = c.a_id JOIN generations gb ON gb.id = c.b_id"
-  " JOIN systems sa ON sa.id = ga.system_id JOIN systems sb ON sb.id = gb.system_id"
   " WHERE v.rater_id IN (SELECT value FROM json_each (?1))"
   " ORDER BY c.id, r.name, v.presented, v.sample, v.id";
 
@@ -662,9 +660,103 @@ typedef struct
   Out                    *split;
   GHashTable             *systems;   /* name → rows (GINT_TO_POINTER) */
   GString                *row;
-  GString                *scratch;
   GCancellable           *cancellable;
+  gint64                  prompt_id;        /* whose messages and text are below; 0 none */
+  GString                *prompt_messages;  /* canonical JSON */
+  GString                *prompt_text;      /* as one string (render_prompt) */
 } Export;
+
+/* A generation as looked up by id: its text, its messages ("" when it has none), its system. */
+typedef struct
+{
+  GString  *text;
+  GString  *messages;
+  gboolean  has_messages;
+  GString  *system;
+} Gen;
+
+#define GEN_INIT { g_string_new (NULL), g_string_new (NULL), FALSE, g_string_new (NULL) }
+
+static void
+gen_clear (Gen *g)
+{
+  g_string_free (g->text, TRUE);
+  g_string_free (g->messages, TRUE);
+  g_string_free (g->system, TRUE);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Gen, gen_clear)
+
+static gboolean
+fetch_generation (Export  *ex,
+                  gint64   id,
+                  Gen     *g,
+                  GError **error)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (ex->ws,
+                                               "SELECT g.text, g.messages, s.name FROM"
+                                               " generations g JOIN systems s ON s.id = g.system_id"
+                                               " WHERE g.id = ?", error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      g_string_truncate (g->text, 0);
+      g_string_append_len (g->text, (const char *) sqlite3_column_text (stmt, 0),
+                           sqlite3_column_bytes (stmt, 0));
+      g_string_truncate (g->messages, 0);
+      g->has_messages = sqlite3_column_type (stmt, 1) != SQLITE_NULL;
+      if (g->has_messages)
+        g_string_append_len (g->messages, (const char *) sqlite3_column_text (stmt, 1),
+                             sqlite3_column_bytes (stmt, 1));
+      g_string_assign (g->system, (const char *) sqlite3_column_text (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading a generation");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The prompt's messages and its string form; rows come in prompt order, so each prompt is read
+ * and rendered once. */
+static gboolean
+fetch_prompt (Export  *ex,
+              gint64   id,
+              GError **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (ex->prompt_id == id)
+    return TRUE;
+  stmt = _arb_workspace_prepare (ex->ws, "SELECT messages FROM prompts WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      g_string_truncate (ex->prompt_messages, 0);
+      g_string_append_len (ex->prompt_messages, (const char *) sqlite3_column_text (stmt, 0),
+                           sqlite3_column_bytes (stmt, 0));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading a prompt");
+      return FALSE;
+    }
+  render_prompt (ex->prompt_text, ex->prompt_messages->str);
+  ex->prompt_id = id;
+  return TRUE;
+}
 
 static void
 tally_system (Export     *ex,
@@ -735,6 +827,9 @@ export_pairwise (Export  *ex,
   g_autoptr(GString) key = g_string_new (NULL);
   g_autoptr(GString) prev = g_string_new (NULL);
   g_autofree char *prompt_key = NULL, *chosen_key = NULL, *rejected_key = NULL;
+  g_auto(Gen) g1 = GEN_INIT, g2 = GEN_INIT;
+  const char *text1, *text2, *msgs1, *msgs2;
+  gsize len1, len2;
   sqlite3_stmt *stmt;
   gint64 n = 0;
   int rc;
@@ -780,27 +875,23 @@ export_pairwise (Export  *ex,
       double pm = sqlite3_column_double (stmt, 6), sv = sqlite3_column_double (stmt, 7);
       gboolean adjudicated = sqlite3_column_int (stmt, 8) != 0;
       gboolean flagged = sqlite3_column_int (stmt, 9) != 0;
-      gint64 prompt_id = sqlite3_column_int64 (stmt, 11);
-      const char *prompt_uuid = (const char *) sqlite3_column_text (stmt, 12);
-      const char *prompt_messages = (const char *) sqlite3_column_text (stmt, 13);
-      gboolean label = sqlite3_column_int (stmt, 14) != 0;
-      const char *kind1 = (const char *) sqlite3_column_text (stmt, 15);
-      const char *text1 = (const char *) sqlite3_column_text (stmt, 16);
-      int len1 = sqlite3_column_bytes (stmt, 16);
-      const char *msgs1 = (const char *) sqlite3_column_text (stmt, 17);
-      const char *sys1 = (const char *) sqlite3_column_text (stmt, 18);
-      const void *hash1 = sqlite3_column_blob (stmt, 19);
-      int hlen1 = sqlite3_column_bytes (stmt, 19);
-      const char *kind2 = (const char *) sqlite3_column_text (stmt, 20);
-      const char *text2 = (const char *) sqlite3_column_text (stmt, 21);
-      int len2 = sqlite3_column_bytes (stmt, 21);
-      const char *msgs2 = (const char *) sqlite3_column_text (stmt, 22);
-      const char *sys2 = (const char *) sqlite3_column_text (stmt, 23);
-      const void *hash2 = sqlite3_column_blob (stmt, 24);
-      int hlen2 = sqlite3_column_bytes (stmt, 24);
+      gint64 prompt_id = sqlite3_column_int64 (stmt, 10);
+      const char *prompt_uuid = (const char *) sqlite3_column_text (stmt, 11);
+      gboolean label = sqlite3_column_int (stmt, 12) != 0;
+      gint64 id1 = sqlite3_column_int64 (stmt, 13);
+      const char *kind1 = (const char *) sqlite3_column_text (stmt, 14);
+      gboolean multi1 = sqlite3_column_int (stmt, 15) != 0;
+      const void *hash1 = sqlite3_column_blob (stmt, 16);
+      int hlen1 = sqlite3_column_bytes (stmt, 16);
+      gint64 id2 = sqlite3_column_int64 (stmt, 17);
+      const char *kind2 = (const char *) sqlite3_column_text (stmt, 18);
+      gboolean multi2 = sqlite3_column_int (stmt, 19) != 0;
+      const void *hash2 = sqlite3_column_blob (stmt, 20);
+      int hlen2 = sqlite3_column_bytes (stmt, 20);
       /* Rules count comparisons: for trl-kto only on the chosen side's row. */
       gboolean counting = !kto || label;
       gboolean tie = has_outcome && outcome == 0;
+      gboolean same_hash = hlen1 == hlen2 && memcmp (hash1, hash2, hlen1) == 0;
       double agreement;
       Out *target;
 
@@ -817,7 +908,7 @@ export_pairwise (Export  *ex,
         DROP (flagged);
       if (g_strcmp0 (kind1, "text") != 0 || g_strcmp0 (kind2, "text") != 0)
         DROP (not_text);
-      if (!o->conversational && (msgs1 != NULL || msgs2 != NULL))
+      if (!o->conversational && (multi1 || multi2))
         DROP (multi_turn);
       if (!has_outcome)
         DROP (disagreement);
@@ -826,8 +917,12 @@ export_pairwise (Export  *ex,
         DROP (low_agreement);
       if (tie && (kto || !o->keep_ties))
         DROP (ties);
-      if (hlen1 == hlen2 && memcmp (hash1, hash2, hlen1) == 0 && len1 == len2 &&
-          memcmp (text1, text2, len1) == 0 && g_strcmp0 (msgs1, msgs2) == 0)
+      /* Only now the texts: the rows of the sort stay small. */
+      if (!fetch_generation (ex, id1, &g1, error) ||
+          ((!kto || same_hash) && !fetch_generation (ex, id2, &g2, error)))
+        goto fail;
+      if (same_hash && g_string_equal (g1.text, g2.text) && g1.has_messages == g2.has_messages &&
+          g_string_equal (g1.messages, g2.messages))
         DROP (same_text);
 #undef DROP
       if (tie && counting)
@@ -839,12 +934,12 @@ export_pairwise (Export  *ex,
       g_string_append_len (key, hash1, hlen1);
       g_string_append_c (key, label ? 'T' : 'F');
       g_string_append_c (key, tie ? 't' : 'd');
-      g_string_append (key, msgs1 != NULL ? msgs1 : "");
+      g_string_append_len (key, g1.messages->str, g1.messages->len);
       if (!kto)
         {
           g_string_append_c (key, '\0');
           g_string_append_len (key, hash2, hlen2);
-          g_string_append (key, msgs2 != NULL ? msgs2 : "");
+          g_string_append_len (key, g2.messages->str, g2.messages->len);
         }
       if (key->len == prev->len && memcmp (key->str, prev->str, key->len) == 0)
         {
@@ -853,17 +948,22 @@ export_pairwise (Export  *ex,
         }
       g_string_truncate (prev, 0);
       g_string_append_len (prev, key->str, key->len);
+      if (!fetch_prompt (ex, prompt_id, error))
+        goto fail;
+      text1 = g1.text->str;
+      len1 = g1.text->len;
+      msgs1 = g1.has_messages ? g1.messages->str : NULL;
+      text2 = g2.text->str;
+      len2 = g2.text->len;
+      msgs2 = g2.has_messages ? g2.messages->str : NULL;
 
       g_string_truncate (ex->row, 0);
       g_string_append_c (ex->row, '{');
       g_string_append (ex->row, prompt_key);
       if (o->conversational)
-        g_string_append (ex->row, prompt_messages);
+        g_string_append_len (ex->row, ex->prompt_messages->str, ex->prompt_messages->len);
       else
-        {
-          render_prompt (ex->scratch, prompt_messages);
-          append_json_string (ex->row, ex->scratch->str, ex->scratch->len);
-        }
+        append_json_string (ex->row, ex->prompt_text->str, ex->prompt_text->len);
       if (kto)
         {
           g_string_append (ex->row, ", \"completion\": ");
@@ -905,9 +1005,9 @@ export_pairwise (Export  *ex,
       target = target_for (ex, prompt_uuid);
       if (!write_row (ex, target, error))
         goto fail;
-      tally_system (ex, sys1);
+      tally_system (ex, g1.system->str);
       if (!kto)
-        tally_system (ex, sys2);
+        tally_system (ex, g2.system->str);
     }
   if (rc != SQLITE_DONE)
     {
@@ -929,9 +1029,10 @@ static const char *const verdict_columns[] = {
   "system_b", "prompt", "response_a", "response_b", NULL
 };
 
-/* Where each of verdict_columns is in verdicts_sql (-1: dimensions and prompt, made apart). */
+/* Where each of verdict_columns is in verdicts_sql (-1: dimensions, systems, prompt and
+ * responses, looked up apart). */
 static const int verdict_query_column[] = {
-  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1, 11, 12, 13, 14, 15, 17, 18, 19, 20, -1, 21, 22
+  1, 2, 3, 4, 5, 6, 7, 8, 9, 10, -1, 11, 12, 13, 14, 15, 17, 18, -1, -1, -1, -1, -1
 };
 G_STATIC_ASSERT (G_N_ELEMENTS (verdict_query_column) == G_N_ELEMENTS (verdict_columns) - 1);
 
@@ -991,6 +1092,7 @@ export_verdicts (Export  *ex,
   g_autofree char *counted = NULL;
   g_autoptr(GString) dims = g_string_new (NULL);
   g_autoptr(GString) num = g_string_new (NULL);
+  g_auto(Gen) ga = GEN_INIT, gb = GEN_INIT;
   sqlite3_stmt *stmt;
   gint64 n = 0;
   int rc;
@@ -1021,15 +1123,17 @@ export_verdicts (Export  *ex,
       if (cancelled (ex, ++n, error))
         goto fail;
       ex->result->considered++;
-      if (sqlite3_column_int (stmt, 23) != 0)
+      if (sqlite3_column_int (stmt, 21) != 0)
         {
           ex->result->flagged++;
           continue;
         }
       g_string_truncate (dims, 0);
-      if (!append_dimensions (ex, dims, sqlite3_column_int64 (stmt, 0), error))
+      if (!append_dimensions (ex, dims, sqlite3_column_int64 (stmt, 0), error) ||
+          !fetch_prompt (ex, sqlite3_column_int64 (stmt, 16), error) ||
+          !fetch_generation (ex, sqlite3_column_int64 (stmt, 19), &ga, error) ||
+          !fetch_generation (ex, sqlite3_column_int64 (stmt, 20), &gb, error))
         goto fail;
-      render_prompt (ex->scratch, (const char *) sqlite3_column_text (stmt, 16));
 
       g_string_truncate (ex->row, 0);
       if (!csv)
@@ -1062,11 +1166,25 @@ export_verdicts (Export  *ex,
           if (g_str_equal (name, "prompt"))
             {
               if (csv)
-                append_csv_field (ex->row, ex->scratch->str, ex->scratch->len);
+                append_csv_field (ex->row, ex->prompt_text->str, ex->prompt_text->len);
               else if (o->conversational)
-                g_string_append (ex->row, (const char *) sqlite3_column_text (stmt, 16));
+                g_string_append_len (ex->row, ex->prompt_messages->str,
+                                     ex->prompt_messages->len);
               else
-                append_json_string (ex->row, ex->scratch->str, ex->scratch->len);
+                append_json_string (ex->row, ex->prompt_text->str, ex->prompt_text->len);
+              continue;
+            }
+          if (verdict_query_column[i] < 0)
+            {
+              /* system_a, system_b, response_a, response_b */
+              GString *v = g_str_equal (name, "system_a") ? ga.system
+                           : g_str_equal (name, "system_b") ? gb.system
+                           : g_str_equal (name, "response_a") ? ga.text : gb.text;
+
+              if (csv)
+                append_csv_field (ex->row, v->str, v->len);
+              else
+                append_json_string (ex->row, v->str, v->len);
               continue;
             }
           col = verdict_query_column[i];
@@ -1101,8 +1219,8 @@ export_verdicts (Export  *ex,
       target = target_for (ex, prompt_uuid);
       if (!write_row (ex, target, error))
         goto fail;
-      tally_system (ex, (const char *) sqlite3_column_text (stmt, 19));
-      tally_system (ex, (const char *) sqlite3_column_text (stmt, 20));
+      tally_system (ex, ga.system->str);
+      tally_system (ex, gb.system->str);
     }
   if (rc != SQLITE_DONE)
     {
@@ -1391,7 +1509,8 @@ arb_workspace_export (ArbWorkspace            *self,
   g_autoptr(ArbExportResult) result = g_new0 (ArbExportResult, 1);
   g_autoptr(GHashTable) systems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GString) row = g_string_new (NULL);
-  g_autoptr(GString) scratch = g_string_new (NULL);
+  g_autoptr(GString) prompt_messages = g_string_new (NULL);
+  g_autoptr(GString) prompt_text = g_string_new (NULL);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *main_path = NULL, *split_path = NULL, *card_path = NULL, *dir = NULL;
   g_autofree char *card = NULL;
@@ -1448,8 +1567,9 @@ arb_workspace_export (ArbWorkspace            *self,
   ex.result = result;
   ex.systems = systems;
   ex.row = row;
-  ex.scratch = scratch;
   ex.cancellable = cancellable;
+  ex.prompt_messages = prompt_messages;
+  ex.prompt_text = prompt_text;
   if ((ex.main = out_open (main_path, error)) == NULL ||
       (split_path != NULL && (ex.split = out_open (split_path, error)) == NULL))
     goto out;
