@@ -402,6 +402,13 @@ test_hh_preference (void)
   /* One rater who said "better" each time: every margin is 1. */
   g_assert_cmpint (count_of (ccounts, "margin_min"), ==, 1);
   g_assert_cmpint (count_of (ccounts, "margin_max"), ==, 1);
+
+  /* Imported back as TRL data under the workspace's own system and rater, the conversational
+   * export adds nothing: the same prompts, texts, comparisons and verdicts. */
+  run_ok (&run, (const char *[]) { "import", f.ws, cout, "--format", "trl", "--system",
+                                   "hh-rlhf", "--rater", "hh-rlhf", NULL });
+  g_assert_nonnull (strstr (run.out, "added 0 prompts, 0 generations, 0 comparisons, "
+                                     "0 verdicts, 0 systems, 0 raters"));
   fixture_clear (&f);
 }
 
