@@ -658,7 +658,7 @@ typedef struct
   ArbExportResult        *result;
   Out                    *main;
   Out                    *split;
-  GHashTable             *systems;   /* name → rows (GINT_TO_POINTER) */
+  GHashTable             *systems;   /* name → rows (gint64 *) */
   GString                *row;
   GCancellable           *cancellable;
   gint64                  prompt_id;        /* whose messages and text are below; 0 none */
@@ -762,9 +762,14 @@ static void
 tally_system (Export     *ex,
               const char *name)
 {
-  gpointer n = g_hash_table_lookup (ex->systems, name);
+  gint64 *n = g_hash_table_lookup (ex->systems, name);
 
-  g_hash_table_insert (ex->systems, g_strdup (name), GINT_TO_POINTER (GPOINTER_TO_INT (n) + 1));
+  if (n == NULL)
+    {
+      n = g_new0 (gint64, 1);
+      g_hash_table_insert (ex->systems, g_strdup (name), n);
+    }
+  (*n)++;
 }
 
 /* Which file a prompt's rows go to: a hash of the seed and the prompt's UUID, so the same seed
@@ -1400,7 +1405,7 @@ card_text (Export     *ex,
   g_string_append (card, "\n## Systems\n\n| system | rows |\n|---|---|\n");
   systems = g_list_sort (g_hash_table_get_keys (ex->systems), (GCompareFunc) g_strcmp0);
   for (GList *l = systems; l != NULL; l = l->next)
-    card_row (card, l->data, GPOINTER_TO_INT (g_hash_table_lookup (ex->systems, l->data)));
+    card_row (card, l->data, *(gint64 *) g_hash_table_lookup (ex->systems, l->data));
 
   g_string_append (card, "\n## Sources\n\n| import | format | SHA-256 | records |\n"
                          "|---|---|---|---|\n");
@@ -1507,7 +1512,7 @@ arb_workspace_export (ArbWorkspace            *self,
                       GError                 **error)
 {
   g_autoptr(ArbExportResult) result = g_new0 (ArbExportResult, 1);
-  g_autoptr(GHashTable) systems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) systems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GString) row = g_string_new (NULL);
   g_autoptr(GString) prompt_messages = g_string_new (NULL);
   g_autoptr(GString) prompt_text = g_string_new (NULL);
