@@ -12,6 +12,7 @@
 #include <inttypes.h>
 
 #include "arb-overview-page.h"
+#include "arb-pack.h"
 
 /* The count tiles, in the order shown. */
 static const struct
@@ -46,6 +47,7 @@ struct _ArbOverviewPage
   GtkListBox   *systems_list;
   GtkListBox   *raters_list;
   GtkListBox   *imports_list;
+  GtkListBox   *packs_list;
 
   GtkLabel     *count_labels[G_N_ELEMENTS (count_tiles)];
   GPtrArray    *rows;           /* rows added to the three lists, removed on refresh */
@@ -156,6 +158,7 @@ typedef struct
   GPtrArray *systems;   /* (element-type ArbNameStats) */
   GPtrArray *raters;    /* (element-type ArbNameStats) */
   GPtrArray *imports;   /* (element-type ArbImportInfo) */
+  GPtrArray *packs;     /* (element-type ArbPackInfo) */
 } Snapshot;
 
 static void
@@ -164,6 +167,7 @@ snapshot_free (Snapshot *snap)
   g_clear_pointer (&snap->systems, g_ptr_array_unref);
   g_clear_pointer (&snap->raters, g_ptr_array_unref);
   g_clear_pointer (&snap->imports, g_ptr_array_unref);
+  g_clear_pointer (&snap->packs, g_ptr_array_unref);
   g_free (snap);
 }
 
@@ -185,7 +189,8 @@ load_thread (GTask        *task,
       g_task_return_error_if_cancelled (task) ||
       (snap->systems = arb_workspace_list_system_stats (ws, &error)) == NULL ||
       (snap->raters = arb_workspace_list_rater_stats (ws, &error)) == NULL ||
-      (snap->imports = arb_workspace_list_imports (ws, &error)) == NULL)
+      (snap->imports = arb_workspace_list_imports (ws, &error)) == NULL ||
+      (snap->packs = arb_workspace_list_packs (ws, &error)) == NULL)
     {
       if (error != NULL)
         g_task_return_error (task, g_steal_pointer (&error));
@@ -201,6 +206,7 @@ fill_lists (ArbOverviewPage *self,
   GPtrArray *systems = snap->systems;
   GPtrArray *raters = snap->raters;
   GPtrArray *imports = snap->imports;
+  GPtrArray *packs = snap->packs;
 
   for (guint i = 0; systems != NULL && i < systems->len; i++)
     {
@@ -274,6 +280,39 @@ fill_lists (ArbOverviewPage *self,
           cls = "accent";
         }
       add_row (self, self->imports_list, im->name, sub, state, cls, im->error);
+    }
+
+  for (guint n = 0; packs != NULL && n < packs->len; n++)
+    {
+      ArbPackInfo *pk = packs->pdata[n];
+      g_autofree char *title = NULL, *sub = NULL;
+      const char *state, *cls;
+
+      /* Translators: the pack's annotator and its file */
+      title = g_strdup_printf (_("%s · %s"), pk->rater, pk->file ? pk->file : pk->uuid);
+      if (g_strcmp0 (pk->state, "merged") == 0)
+        {
+          sub = g_strdup_printf (_("%" PRId64 " comparisons · written %s · merged %s"),
+                                 pk->n_comparisons, pk->created_at,
+                                 pk->merged_at ? pk->merged_at : "");
+          state = _("merged");
+          cls = "success";
+        }
+      else if (g_strcmp0 (pk->state, "expired") == 0)
+        {
+          sub = g_strdup_printf (_("%" PRId64 " comparisons · written %s · leases ended %s"),
+                                 pk->n_comparisons, pk->created_at, pk->expires);
+          state = _("expired");
+          cls = "error";
+        }
+      else
+        {
+          sub = g_strdup_printf (_("%" PRId64 " comparisons · written %s · leased until %s"),
+                                 pk->n_comparisons, pk->created_at, pk->expires);
+          state = _("out");
+          cls = "accent";
+        }
+      add_row (self, self->packs_list, title, sub, state, cls, NULL);
     }
 }
 
@@ -549,6 +588,7 @@ arb_overview_page_class_init (ArbOverviewPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ArbOverviewPage, systems_list);
   gtk_widget_class_bind_template_child (widget_class, ArbOverviewPage, raters_list);
   gtk_widget_class_bind_template_child (widget_class, ArbOverviewPage, imports_list);
+  gtk_widget_class_bind_template_child (widget_class, ArbOverviewPage, packs_list);
 }
 
 static void
@@ -579,5 +619,6 @@ arb_overview_page_init (ArbOverviewPage *self)
   add_placeholder (self, self->raters_list, _("No raters yet: verdicts come from imports, "
                                               "annotators and judges"));
   add_placeholder (self, self->imports_list, _("Nothing imported yet"));
+  add_placeholder (self, self->packs_list, _("No packs written: Export Pack… in the menu writes one"));
   gtk_stack_set_visible_child_name (self->stack, "empty");
 }

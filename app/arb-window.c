@@ -17,6 +17,7 @@
 #include "arb-import.h"
 #include "arb-overview-page.h"
 #include "arb-dashboard-page.h"
+#include "arb-pack-dialogs.h"
 #include "arb-judges-page.h"
 #include "arb-review-page.h"
 #include "arb-window.h"
@@ -329,6 +330,7 @@ arb_window_workspace_settings_changed (ArbWindow *self)
     return;
   arb_compare_page_set_workspace (self->compare, self->workspace,
                                   arb_compare_page_get_annotator (self->compare));
+  arb_overview_page_refresh (self->overview);
 }
 
 /* Shows a page of the open workspace (the sidebar does the same). */
@@ -436,6 +438,9 @@ update_actions (ArbWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.import", open && !importing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.close-workspace", open && !importing);
+  /* Packs are written from and merged into the origin, never from within a pack. */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pack-out", open && !importing);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pack-in", open && !importing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-workspace", !importing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-workspace", !importing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-import", importing);
@@ -1072,6 +1077,22 @@ import_action (GtkWidget  *widget,
 }
 
 static void
+pack_out_action (GtkWidget  *widget,
+                 const char *action,
+                 GVariant   *param)
+{
+  arb_pack_export_dialog (ARB_WINDOW (widget));
+}
+
+static void
+pack_in_action (GtkWidget  *widget,
+                const char *action,
+                GVariant   *param)
+{
+  arb_pack_merge_dialog (ARB_WINDOW (widget));
+}
+
+static void
 cancel_import_action (GtkWidget  *widget,
                       const char *action,
                       GVariant   *param)
@@ -1333,6 +1354,8 @@ arb_window_class_init (ArbWindowClass *klass)
                                    close_workspace_action);
   gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-import", NULL, cancel_import_action);
+  gtk_widget_class_install_action (widget_class, "win.pack-out", NULL, pack_out_action);
+  gtk_widget_class_install_action (widget_class, "win.pack-in", NULL, pack_in_action);
   gtk_widget_class_install_action (widget_class, "win.show-import-report", NULL,
                                    show_import_report_action);
 }

@@ -15,6 +15,7 @@
 #include "arb-gui-test-util.h"
 #include "arb-overview-page.h"
 #include "arb-preferences-window.h"
+#include "arb-pack-dialogs.h"
 #include "arb-window.h"
 #include "arbiter-resources.h"
 #include "arb-import.h"
@@ -494,6 +495,45 @@ test_sees_other_processes (void)
   g_assert_cmpint (after.comparisons, ==, before.comparisons + 1);
   arb_window_show_page (window, "overview");
 }
+/* Export Pack… and Merge Pack…: the dialog asks for an annotator first; the pack is written on
+ * a worker and listed on the overview as out, then merged back and listed as merged. */
+static void
+test_packs (void)
+{
+  ArbWindow *window = the_window ();
+  g_autofree char *pack = g_build_filename (tmpdir, "zoe-pack.arbiter", NULL);
+  GtkWindow *dialog;
+  GtkWidget *entry;
+
+  arb_window_show_page (window, "overview");
+  dialog = arb_pack_export_dialog (window);
+  ARB_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (dialog)), 10);
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "export"));
+  entry = arb_gui_test_find (GTK_WIDGET (dialog), "pack-rater");
+  g_assert_nonnull (entry);
+  gtk_editable_set_text (GTK_EDITABLE (entry), "zoe");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog), "export"));
+  gtk_window_destroy (dialog);
+
+  arb_pack_run (window, "zoe", 5, pack);
+  ARB_WAIT_UNTIL (!arb_pack_is_busy (window), 30);
+  g_test_message ("toast: %s", arb_window_get_last_toast (window));
+  g_assert_true (g_str_has_prefix (arb_window_get_last_toast (window), "Wrote zoe-pack.arbiter for zoe: 5 comparisons"));
+  g_assert_true (g_file_test (pack, G_FILE_TEST_EXISTS));
+  ARB_WAIT_UNTIL (arb_gui_test_find_label (GTK_WIDGET (window), "zoe · zoe-pack.arbiter") != NULL, 10);
+
+  arb_pack_run (window, NULL, 0, pack);
+  ARB_WAIT_UNTIL (!arb_pack_is_busy (window), 30);
+  g_test_message ("toast: %s", arb_window_get_last_toast (window));
+  g_assert_true (g_str_has_prefix (arb_window_get_last_toast (window), "Merged zoe-pack.arbiter of zoe: 0 verdicts added"));
+  ARB_WAIT_UNTIL (arb_gui_test_find_label (GTK_WIDGET (window), "merged") != NULL, 10);
+
+  /* The demo workspace is no pack of itself. */
+  arb_pack_run (window, NULL, 0, demo_ws);
+  ARB_WAIT_UNTIL (!arb_pack_is_busy (window), 30);
+  g_test_message ("toast: %s", arb_window_get_last_toast (window));
+  g_assert_true (g_str_has_prefix (arb_window_get_last_toast (window), "Nothing merged from"));
+}
 
 int
 main (int    argc,
@@ -535,6 +575,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/gui/window/import-good", test_import_good);
   g_test_add_func ("/arbiter/gui/window/import-keeps-dispatching", test_import_keeps_dispatching);
   g_test_add_func ("/arbiter/gui/window/sees-other-processes", test_sees_other_processes);
+  g_test_add_func ("/arbiter/gui/window/packs", test_packs);
   g_test_add_func ("/arbiter/gui/window/close-and-recent", test_close_and_recent);
   g_test_add_func ("/arbiter/gui/window/not-a-workspace", test_not_a_workspace);
   g_test_add_func ("/arbiter/gui/window/drop", test_drop);
