@@ -159,6 +159,7 @@ arb_cli_judge (int    argc,
   g_autofree char *orders = NULL;
   g_autofree char *api_key_env = NULL;
   g_autofree char *format = NULL;
+  g_auto(GStrv) systems = NULL;
   int samples = 1, concurrency = 16, max_attempts = 6;
   gint64 seed = 0, retry_budget = 0;
   double rpm = 0, tpm = 0, max_cost = 0, price_input = 0, price_output = 0, timeout = 120;
@@ -183,6 +184,7 @@ arb_cli_judge (int    argc,
     { "max-attempts", 0, 0, G_OPTION_ARG_INT, &max_attempts, N_("Attempts per request, the first included (default 6)"), "N" },
     { "retry-budget", 0, 0, G_OPTION_ARG_INT64, &retry_budget, N_("Retries in the whole run (default: one per request, at least 20; -1 no limit)"), "N" },
     { "backoff", 0, 0, G_OPTION_ARG_DOUBLE, &backoff, N_("Seconds before the first retry, doubled each time (default 0.5)"), "S" },
+    { "system", 0, 0, G_OPTION_ARG_STRING_ARRAY, &systems, N_("Only comparisons of two of these systems (repeat; default every comparison)"), "NAME" },
     { "reparse", 0, 0, G_OPTION_ARG_NONE, &reparse, N_("Read the stored replies of unparseable verdicts again"), NULL },
     { "dry-run", 0, 0, G_OPTION_ARG_NONE, &dry_run, N_("Count the calls to send and estimate tokens and cost; send nothing"), NULL },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, N_("Output: table (default) or json"), "F" },
@@ -238,6 +240,20 @@ arb_cli_judge (int    argc,
   ws = arb_cli_open_workspace (argv[1], &status);
   if (ws == NULL)
     return status;
+  if (systems != NULL)
+    {
+      g_auto(GStrv) known = arb_workspace_list_systems (ws, &error);
+
+      if (known == NULL)
+        return arb_cli_fail (error);
+      for (guint i = 0; systems[i] != NULL; i++)
+        if (!g_strv_contains ((const char *const *) known, systems[i]))
+          {
+            fprintf (stderr, _("arbiter-cli: %s: no system named “%s” (arbiter-cli info lists "
+                               "them)\n"), argv[1], systems[i]);
+            return 1;
+          }
+    }
 
   options.endpoints = (const char *const *) endpoints;
   options.n_endpoints = endpoints != NULL ? g_strv_length (endpoints) : 0;
@@ -260,6 +276,7 @@ arb_cli_judge (int    argc,
   options.max_cost = max_cost;
   options.dry_run = dry_run;
   options.reparse = reparse;
+  options.systems = (const char *const *) systems;
 
   /* Ctrl+C stops sending and keeps every answer that arrived; a second one kills. */
   sa.sa_handler = on_signal;

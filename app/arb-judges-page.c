@@ -21,6 +21,7 @@
 
 #include "arb-api-key.h"
 #include "arb-judges-page.h"
+#include "arb-markdown.h"
 #include "arb-window.h"
 
 /* The figures of an estimate, each a row of the Estimate group. */
@@ -109,6 +110,8 @@ struct _ArbJudgesPage
   GtkSpinButton        *samples_spin;
   GtkSpinButton        *seed_spin;
   GtkSwitch            *reparse_switch;
+  AdwActionRow         *systems_row;
+  GtkBox               *systems_box;
   GtkSpinButton        *concurrency_spin;
   GtkSpinButton        *rpm_spin;
   GtkSpinButton        *tpm_spin;
@@ -572,6 +575,7 @@ struct Job
   char            *path;
   GStrv            endpoints;
   char            *model;
+  GStrv            systems;
   char            *rater;
   char            *template_name;
   char            *api_key_env;
@@ -604,6 +608,7 @@ job_unref (Job *job)
   g_free (job->path);
   g_strfreev (job->endpoints);
   g_free (job->model);
+  g_strfreev (job->systems);
   g_free (job->rater);
   g_free (job->template_name);
   g_free (job->api_key_env);
@@ -1007,6 +1012,58 @@ pulse_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* The ticked systems, or NULL when none is ticked (every comparison). */
+static GStrv
+chosen_systems (ArbJudgesPage *self)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  guint n = 0;
+
+  for (GtkWidget *c = gtk_widget_get_first_child (GTK_WIDGET (self->systems_box)); c != NULL;
+       c = gtk_widget_get_next_sibling (c))
+    if (gtk_check_button_get_active (GTK_CHECK_BUTTON (c)))
+      {
+        g_strv_builder_add (b, g_object_get_data (G_OBJECT (c), "system"));
+        n++;
+      }
+  return n > 0 ? g_strv_builder_end (b) : NULL;
+}
+
+static void
+system_toggled_cb (GtkCheckButton *check,
+                   ArbJudgesPage  *self)
+{
+  g_auto(GStrv) chosen = chosen_systems (self);
+  g_autofree char *joined = chosen ? g_strjoinv (", ", chosen) : NULL;
+  g_autofree char *text = chosen ? g_strdup_printf (_("Comparisons of two of: %s"), joined)
+                                 : g_strdup (_("Every comparison"));
+  g_autofree char *escaped = g_markup_escape_text (text, -1);
+
+  adw_action_row_set_subtitle (self->systems_row, escaped);
+}
+
+static void
+fill_systems (ArbJudgesPage *self)
+{
+  g_auto(GStrv) systems = NULL;
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->systems_box))) != NULL)
+    gtk_box_remove (self->systems_box, child);
+  if (self->workspace != NULL)
+    systems = arb_workspace_list_systems (self->workspace, NULL);
+  for (guint i = 0; systems != NULL && systems[i] != NULL; i++)
+    {
+      g_autofree char *visible = arb_markdown_make_visible (systems[i], -1);
+      GtkWidget *check = gtk_check_button_new_with_label (visible);
+
+      g_object_set_data_full (G_OBJECT (check), "system", g_strdup (systems[i]), g_free);
+      g_signal_connect (check, "toggled", G_CALLBACK (system_toggled_cb), self);
+      gtk_box_append (self->systems_box, check);
+    }
+  system_toggled_cb (NULL, self);
+}
+
 static void
 start_job (ArbJudgesPage *self,
            gboolean       dry_run)
@@ -1065,6 +1122,8 @@ start_job (ArbJudgesPage *self,
   job->options.max_cost = gtk_spin_button_get_value (self->max_cost_spin);
   job->options.dry_run = dry_run;
   job->options.reparse = gtk_switch_get_active (self->reparse_switch);
+  job->systems = chosen_systems (self);
+  job->options.systems = (const char *const *) job->systems;
 
   self->job = job;
   if (job->app != NULL)
@@ -1334,6 +1393,7 @@ arb_judges_page_set_workspace (ArbJudgesPage *self,
       gtk_progress_bar_set_fraction (self->progress_bar, 0);
       gtk_progress_bar_set_text (self->progress_bar, _("Not started"));
       dismiss_message_cb (self);
+      fill_systems (self);
     }
   arb_judges_page_refresh (self);
 }
@@ -1432,6 +1492,8 @@ arb_judges_page_class_init (ArbJudgesPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, samples_spin);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, seed_spin);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, reparse_switch);
+  gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, systems_row);
+  gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, systems_box);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, concurrency_spin);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, rpm_spin);
   gtk_widget_class_bind_template_child (widget_class, ArbJudgesPage, tpm_spin);

@@ -77,7 +77,25 @@ arb_calls_list_comparisons_page (ArbWorkspace  *ws,
                                  gint64         limit,
                                  GError       **error)
 {
+  return arb_calls_list_comparisons_of (ws, after_id, limit, NULL, error);
+}
+
+/**
+ * arb_calls_list_comparisons_of:
+ * @systems: (nullable) (array zero-terminated=1): only comparisons whose two systems are both
+ *   among these names; %NULL or empty: every comparison
+ *
+ * As arb_calls_list_comparisons_page(), for a chosen set of systems.
+ */
+GPtrArray *
+arb_calls_list_comparisons_of (ArbWorkspace       *ws,
+                               gint64              after_id,
+                               gint64              limit,
+                               const char * const *systems,
+                               GError            **error)
+{
   sqlite3_stmt *stmt;
+  g_autofree char *names = NULL;
   g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func ((GDestroyNotify) arb_judge_item_free);
   int rc;
 
@@ -88,12 +106,27 @@ arb_calls_list_comparisons_page (ArbWorkspace  *ws,
                                  "c.a_id, c.b_id "
                                  "FROM visible_comparisons c JOIN prompts p ON p.id = c.prompt_id "
                                  "JOIN generations ga ON ga.id = c.a_id "
-                                 "JOIN generations gb ON gb.id = c.b_id WHERE c.id > ? "
-                                 "ORDER BY c.id LIMIT ?", error);
+                                 "JOIN generations gb ON gb.id = c.b_id WHERE c.id > ?1 "
+                                 "AND (?3 IS NULL OR ("
+                                 " (SELECT name FROM systems WHERE id = ga.system_id)"
+                                 "   IN (SELECT value FROM json_each (?3)) AND"
+                                 " (SELECT name FROM systems WHERE id = gb.system_id)"
+                                 "   IN (SELECT value FROM json_each (?3)))) "
+                                 "ORDER BY c.id LIMIT ?2", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, after_id);
   sqlite3_bind_int64 (stmt, 2, limit);
+  if (systems != NULL && systems[0] != NULL)
+    {
+      json_object *array = json_object_new_array ();
+
+      for (guint i = 0; systems[i] != NULL; i++)
+        json_object_array_add (array, json_object_new_string (systems[i]));
+      names = g_strdup (json_object_to_json_string_ext (array, JSON_C_TO_STRING_PLAIN));
+      json_object_put (array);
+      sqlite3_bind_text (stmt, 3, names, -1, SQLITE_TRANSIENT);
+    }
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       ArbJudgeItem *item = g_new0 (ArbJudgeItem, 1);

@@ -43,6 +43,11 @@ typedef struct
 
 GPtrArray  *arb_calls_list_comparisons (ArbWorkspace        *ws,
                                         GError             **error);
+GPtrArray  *arb_calls_list_comparisons_of   (ArbWorkspace   *ws,
+                                            gint64          after_id,
+                                            gint64          limit,
+                                            const char * const *systems,
+                                            GError        **error);
 GPtrArray  *arb_calls_list_comparisons_page (ArbWorkspace   *ws,
                                         gint64               after_id,
                                         gint64               limit,

@@ -407,10 +407,10 @@ static gboolean
 plan_page (Run     *run,
            GError **error)
 {
-  g_autoptr(GPtrArray) items = arb_calls_list_comparisons_page (run->ws, run->after,
-                                                                run->grading ? -1
-                                                                             : run->page_size,
-                                                                error);
+  g_autoptr(GPtrArray) items = arb_calls_list_comparisons_of (run->ws, run->after,
+                                                              run->grading ? -1
+                                                                           : run->page_size,
+                                                              run->options->systems, error);
   g_autoptr(GPtrArray) requests = g_ptr_array_new ();
   gboolean in_transaction = FALSE;
 
@@ -837,6 +837,7 @@ arb_judge_options_copy (const ArbJudgeOptions *options)
   copy->rater = g_strdup (options->rater);
   copy->template_name = g_strdup (options->template_name);
   copy->api_key_env = g_strdup (options->api_key_env);
+  copy->systems = (const char *const *) g_strdupv ((char **) options->systems);
   return copy;
 }
 
@@ -850,6 +851,7 @@ arb_judge_options_free (ArbJudgeOptions *options)
   g_free ((char *) options->rater);
   g_free ((char *) options->template_name);
   g_free ((char *) options->api_key_env);
+  g_strfreev ((char **) options->systems);
   g_free (options);
 }
 

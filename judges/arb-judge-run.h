@@ -37,6 +37,7 @@ typedef struct
   double             max_cost;       /* USD; 0: no limit */
   gboolean           dry_run;        /* count and estimate only; writes nothing */
   gboolean           reparse;        /* read unparseable verdicts' stored replies again */
+  const char *const *systems;        /* only comparisons of two of these systems; NULL: all */
 } ArbJudgeOptions;
 
 typedef struct

@@ -412,6 +412,31 @@ test_estimate (void)
   /* An estimate writes nothing. */
   g_assert_cmpint (sql_count ("SELECT count(*) FROM raters WHERE name = "
                               "'judge:judge-m:pairwise-5'"), ==, 0);
+
+  /* Two of the three systems ticked: their 12 comparisons, both orders; then all again. */
+  {
+    GtkWidget *box = gtk_popover_get_child (gtk_menu_button_get_popover (
+                                              GTK_MENU_BUTTON (find ("judges-systems"))));
+    GtkCheckButton *checks[3] = { NULL };
+    guint n = 0;
+
+    while (box != NULL && !GTK_IS_BOX (box))
+      box = gtk_widget_get_first_child (box);
+    g_assert_nonnull (box);
+    for (GtkWidget *c = gtk_widget_get_first_child (box); c && n < 3; c = gtk_widget_get_next_sibling (c))
+      checks[n++] = GTK_CHECK_BUTTON (c);
+    g_assert_cmpuint (n, ==, 3);
+    gtk_check_button_set_active (checks[0], TRUE);
+    gtk_check_button_set_active (checks[1], TRUE);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "judges.estimate", NULL));
+    wait_idle (10);
+    g_assert_cmpint (arb_judges_page_get_result (page)->to_send, ==, N_CALLS / 3);
+    gtk_check_button_set_active (checks[0], FALSE);
+    gtk_check_button_set_active (checks[1], FALSE);
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "judges.estimate", NULL));
+    wait_idle (10);
+    g_assert_cmpint (arb_judges_page_get_result (page)->to_send, ==, N_CALLS);
+  }
 }
 
 static void

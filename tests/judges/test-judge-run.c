@@ -922,6 +922,25 @@ test_cache (Fixture       *f,
   json_object_put (summary);
   g_assert_cmpint (db_int (f->ws, "SELECT count(*) FROM raters"), ==, 0);
 
+  /* --system: only comparisons of two of the systems named. */
+  cli (&r, "judge", f->ws, "--model", "m", "--dry-run", "--format", "json", "--system", "alpha",
+       "--system", "beta", NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  summary = parse_summary (r.out);
+  g_assert_cmpint (jint (summary, "to_send"), ==, 18);
+  json_object_put (summary);
+  cli (&r, "judge", f->ws, "--model", "m", "--dry-run", "--format", "json", "--system", "alpha",
+       NULL);
+  g_assert_cmpint (r.status, ==, 0);
+  summary = parse_summary (r.out);
+  g_assert_cmpint (jint (summary, "to_send"), ==, 0);
+  g_assert_cmpint (jint (summary, "comparisons"), ==, 0);
+  json_object_put (summary);
+  cli (&r, "judge", f->ws, "--model", "m", "--dry-run", "--system", "alpha", "--system",
+       "gamma", NULL);
+  g_assert_cmpint (r.status, ==, 1);
+  g_assert_nonnull (strstr (r.err, "no system named “gamma”"));
+
   /* 60 requests per minute per endpoint: a bucket of 1, so 18 requests take 17 s; at 600/min
    * (10 at once, then 10 a second) they take about 0.8 s. */
   args = judge_args (f, &server, "--rpm", "600", "--seed", "7", NULL);
