@@ -55,6 +55,7 @@ struct _ArbOverviewPage
   GCancellable *cancellable;    /* of the refresh that runs */
   gboolean      empty;
   gboolean      loading;
+  gboolean      stale;          /* a workspace was set while not shown: read it when mapped */
 };
 
 G_DEFINE_FINAL_TYPE (ArbOverviewPage, arb_overview_page, GTK_TYPE_WIDGET)
@@ -412,6 +413,7 @@ load_done (GObject      *source,
 void
 arb_overview_page_refresh (ArbOverviewPage *self)
 {
+  self->stale = FALSE;
   g_autoptr(GTask) task = NULL;
 
   g_return_if_fail (ARB_IS_OVERVIEW_PAGE (self));
@@ -457,7 +459,25 @@ arb_overview_page_set_workspace (ArbOverviewPage *self,
         gtk_stack_set_visible_child_name (self->stack, "loading");
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_WORKSPACE]);
     }
-  arb_overview_page_refresh (self);
+  /* Counting a million comparisons is for someone looking: a window opened on another page
+   * draws its first frame without it competing for the processors. */
+  if (gtk_widget_get_mapped (GTK_WIDGET (self)) || workspace == NULL)
+    arb_overview_page_refresh (self);
+  else
+    self->stale = TRUE;
+}
+
+static void
+arb_overview_page_map (GtkWidget *widget)
+{
+  ArbOverviewPage *self = ARB_OVERVIEW_PAGE (widget);
+
+  GTK_WIDGET_CLASS (arb_overview_page_parent_class)->map (widget);
+  if (self->stale)
+    {
+      self->stale = FALSE;
+      arb_overview_page_refresh (self);
+    }
 }
 
 ArbWorkspace *
@@ -565,6 +585,7 @@ arb_overview_page_class_init (ArbOverviewPageClass *klass)
   object_class->set_property = arb_overview_page_set_property;
   object_class->dispose = arb_overview_page_dispose;
   object_class->finalize = arb_overview_page_finalize;
+  widget_class->map = arb_overview_page_map;
 
   properties[PROP_WORKSPACE] =
     g_param_spec_object ("workspace", NULL, NULL, ARB_TYPE_WORKSPACE,

@@ -43,6 +43,9 @@ struct _ArbWindow
   ArbComparePage       *compare;
   ArbReviewPage        *review;
   ArbDashboardPage     *dashboard;
+  GtkWidget            *review_slot;    /* the stack's children for the pages made when first */
+  GtkWidget            *dashboard_slot; /* shown (or asked for): a window starts faster */
+  GtkWidget            *judges_slot;
   ArbJudgesPage        *judges;
   ArbWorkspace         *workspace;
   GSettings            *settings;
@@ -343,12 +346,65 @@ arb_window_show_page (ArbWindow  *self,
     gtk_stack_set_visible_child_name (self->pages, name);
 }
 
+static ArbApplication *get_app (ArbWindow *self);
+
+static const char *
+page_annotator (ArbWindow *self)
+{
+  return get_app (self) ? arb_application_get_annotator (get_app (self)) : NULL;
+}
+
+/* Makes the page a slot stands for, the first time it is needed, for the open workspace. */
+static GtkWidget *
+ensure_page (ArbWindow *self,
+             GtkWidget *slot)
+{
+  GtkWidget *page = gtk_widget_get_first_child (slot);
+
+  if (page != NULL)
+    return page;
+  if (slot == self->review_slot)
+    {
+      self->review = arb_review_page_new ();
+      page = GTK_WIDGET (self->review);
+      arb_review_page_set_workspace (self->review, self->workspace, page_annotator (self));
+    }
+  else if (slot == self->dashboard_slot)
+    {
+      self->dashboard = arb_dashboard_page_new ();
+      page = GTK_WIDGET (self->dashboard);
+      gtk_widget_set_hexpand (page, TRUE);
+      gtk_widget_set_vexpand (page, TRUE);
+      gtk_box_append (GTK_BOX (slot), page);
+      arb_dashboard_page_set_workspace (self->dashboard, self->workspace);
+      return page;
+    }
+  else if (slot == self->judges_slot)
+    {
+      self->judges = arb_judges_page_new ();
+      page = GTK_WIDGET (self->judges);
+      arb_judges_page_set_workspace (self->judges, self->workspace);
+    }
+  else
+    return NULL;
+  gtk_widget_set_hexpand (page, TRUE);
+  gtk_widget_set_vexpand (page, TRUE);
+  gtk_box_append (GTK_BOX (slot), page);
+  return page;
+}
+
 GtkWidget *
 arb_window_get_page (ArbWindow  *self,
                      const char *name)
 {
+  GtkWidget *child;
+
   g_return_val_if_fail (ARB_IS_WINDOW (self), NULL);
-  return gtk_stack_get_child_by_name (self->pages, name);
+  child = gtk_stack_get_child_by_name (self->pages, name);
+  if (child != NULL && (child == self->review_slot || child == self->dashboard_slot ||
+                        child == self->judges_slot))
+    return ensure_page (self, child);
+  return child;
 }
 
 static void
@@ -363,11 +419,19 @@ visible_page_changed_cb (ArbWindow *self)
   /* The labelling keys belong to the compare page: it takes the keyboard when shown. */
   if (gtk_stack_get_visible_child (self->pages) == GTK_WIDGET (self->compare))
     arb_compare_page_focus (self->compare);
-  /* Others may have labelled meanwhile. */
-  if (gtk_stack_get_visible_child (self->pages) == GTK_WIDGET (self->review))
-    arb_review_page_refresh (self->review);
-  if (gtk_stack_get_visible_child (self->pages) == GTK_WIDGET (self->dashboard))
-    arb_dashboard_page_refresh (self->dashboard);
+  /* Pages made when first shown; others may have labelled meanwhile. */
+  if (gtk_stack_get_visible_child (self->pages) == self->review_slot)
+    {
+      ensure_page (self, self->review_slot);
+      arb_review_page_refresh (self->review);
+    }
+  if (gtk_stack_get_visible_child (self->pages) == self->dashboard_slot)
+    {
+      ensure_page (self, self->dashboard_slot);
+      arb_dashboard_page_refresh (self->dashboard);
+    }
+  if (gtk_stack_get_visible_child (self->pages) == self->judges_slot)
+    ensure_page (self, self->judges_slot);
   /* On a narrow window choosing a page in the sidebar shows it. */
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child (self->leaflet, self->content);
@@ -504,20 +568,21 @@ set_workspace (ArbWindow    *self,
   arb_compare_page_set_workspace (self->compare, ws,
                                   get_app (self) ? arb_application_get_annotator (get_app (self))
                                                  : NULL);
-  arb_review_page_set_workspace (self->review, ws,
-                                 get_app (self) ? arb_application_get_annotator (get_app (self))
-                                                : NULL);
-  arb_dashboard_page_set_workspace (self->dashboard, ws);
-  arb_judges_page_set_workspace (self->judges, ws);
+  if (self->review != NULL)
+    arb_review_page_set_workspace (self->review, ws, page_annotator (self));
+  if (self->dashboard != NULL)
+    arb_dashboard_page_set_workspace (self->dashboard, ws);
+  if (self->judges != NULL)
+    arb_judges_page_set_workspace (self->judges, ws);
   /* Reviewing and the dashboard are not for someone labelling under --annotator (they would
    * see others' verdicts). */
-  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, GTK_WIDGET (self->review)),
+  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, self->review_slot),
                               get_app (self) == NULL ||
                               !arb_application_get_annotator_forced (get_app (self)));
-  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, GTK_WIDGET (self->dashboard)),
+  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, self->dashboard_slot),
                               get_app (self) == NULL ||
                               !arb_application_get_annotator_forced (get_app (self)));
-  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, GTK_WIDGET (self->judges)),
+  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, self->judges_slot),
                               get_app (self) == NULL ||
                               !arb_application_get_annotator_forced (get_app (self)));
   if (ws != NULL)
@@ -1375,14 +1440,14 @@ arb_window_init (ArbWindow *self)
   self->compare = arb_compare_page_new ();
   arb_window_add_page (self, GTK_WIDGET (self->compare), "compare", _("Compare"),
                        "view-dual-symbolic");
-  self->review = arb_review_page_new ();
-  arb_window_add_page (self, GTK_WIDGET (self->review), "review", _("Review"),
+  self->review_slot = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  arb_window_add_page (self, self->review_slot, "review", _("Review"),
                        "dialog-question-symbolic");
-  self->dashboard = arb_dashboard_page_new ();
-  arb_window_add_page (self, GTK_WIDGET (self->dashboard), "dashboard", _("Dashboard"),
+  self->dashboard_slot = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  arb_window_add_page (self, self->dashboard_slot, "dashboard", _("Dashboard"),
                        "x-office-presentation-symbolic");
-  self->judges = arb_judges_page_new ();
-  arb_window_add_page (self, GTK_WIDGET (self->judges), "judges", _("Judges"),
+  self->judges_slot = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  arb_window_add_page (self, self->judges_slot, "judges", _("Judges"),
                        "network-server-symbolic");
   g_signal_connect_object (self->pages, "notify::visible-child",
                            G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
