@@ -329,6 +329,52 @@ test_dimensions (void)
   db = NULL;
   arb_test_rmdir (dir);
 }
+/* A label pack, labelled in the real arbiter by keyboard and merged back (issue 9): the
+ * decisions land in the pack, and `pack in` brings exactly them to the origin. */
+static void
+test_pack (void)
+{
+  const char *gui = g_getenv ("ARB_GUI");
+  g_autofree char *dir = arb_test_mkdtemp ();
+  g_autofree char *origin = NULL;
+  g_autofree char *pack = NULL;
+  g_auto(ArbTestRun) run = { 0 };
+  GPid pid;
+
+  if (gui == NULL || g_find_program_in_path ("xdotool") == NULL)
+    {
+      g_test_skip ("needs ARB_GUI and xdotool");
+      return;
+    }
+  origin = make_workspace (dir, "origin.arbiter", 12, NULL);
+  pack = g_build_filename (dir, "kbd-pack.arbiter", NULL);
+  {
+    const char *args[] = { "pack", "out", origin, "--rater", "kbd", "--count", "5", "-o", pack,
+                           NULL };
+
+    arb_test_run_cliv (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+  }
+  pid = launch (gui, pack, "kbd-pack.arbiter");
+  keys_then_event ("1");
+  keys_then_event ("5");
+  keys_then_event ("3");
+  kill_gui (pid);
+  {
+    const char *args[] = { "pack", "in", origin, pack, NULL };
+
+    arb_test_run_cliv (&run, args);
+    g_assert_cmpint (run.status, ==, 0);
+    g_assert_nonnull (strstr (run.out, "added 3 verdicts"));
+  }
+  g_assert_cmpint (sqlite3_open_v2 (origin, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (query_int ("SELECT count(*) FROM current_verdicts v JOIN raters r"
+                              " ON r.id = v.rater_id WHERE r.name = 'kbd'"), ==, 3);
+  g_assert_cmpint (query_int ("SELECT count(DISTINCT strength) FROM current_verdicts"), ==, 2);
+  sqlite3_close (db);
+  db = NULL;
+  arb_test_rmdir (dir);
+}
 
 int
 main (int    argc,
@@ -337,5 +383,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/arbiter/gui/labelling/keyboard-session", test_keyboard_session);
   g_test_add_func ("/arbiter/gui/labelling/dimensions", test_dimensions);
+  g_test_add_func ("/arbiter/gui/labelling/pack", test_pack);
   return g_test_run ();
 }
