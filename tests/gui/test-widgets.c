@@ -30,7 +30,9 @@ test_overview_page (void)
   page = g_object_ref_sink (arb_overview_page_new ());
   g_assert_true (arb_overview_page_get_empty (page));
   arb_overview_page_set_workspace (page, ws);
-  /* It reads on a worker thread. */
+  /* Not shown, it does not read yet; refreshed, it reads on a worker thread. */
+  g_assert_false (arb_overview_page_get_loading (page));
+  arb_overview_page_refresh (page);
   g_assert_true (arb_overview_page_get_loading (page));
   ARB_WAIT_UNTIL (!arb_overview_page_get_loading (page), 30);
   g_assert_true (arb_overview_page_get_empty (page));
