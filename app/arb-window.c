@@ -17,6 +17,7 @@
 #include "arb-import.h"
 #include "arb-overview-page.h"
 #include "arb-dashboard-page.h"
+#include "arb-export-page.h"
 #include "arb-pack-dialogs.h"
 #include "arb-judges-page.h"
 #include "arb-review-page.h"
@@ -46,6 +47,8 @@ struct _ArbWindow
   GtkWidget            *review_slot;    /* the stack's children for the pages made when first */
   GtkWidget            *dashboard_slot; /* shown (or asked for): a window starts faster */
   GtkWidget            *judges_slot;
+  GtkWidget            *export_slot;
+  ArbExportPage        *export_page;
   ArbJudgesPage        *judges;
   ArbWorkspace         *workspace;
   GSettings            *settings;
@@ -379,6 +382,12 @@ ensure_page (ArbWindow *self,
       arb_dashboard_page_set_workspace (self->dashboard, self->workspace);
       return page;
     }
+  else if (slot == self->export_slot)
+    {
+      self->export_page = arb_export_page_new ();
+      page = GTK_WIDGET (self->export_page);
+      arb_export_page_set_workspace (self->export_page, self->workspace);
+    }
   else if (slot == self->judges_slot)
     {
       self->judges = arb_judges_page_new ();
@@ -402,7 +411,7 @@ arb_window_get_page (ArbWindow  *self,
   g_return_val_if_fail (ARB_IS_WINDOW (self), NULL);
   child = gtk_stack_get_child_by_name (self->pages, name);
   if (child != NULL && (child == self->review_slot || child == self->dashboard_slot ||
-                        child == self->judges_slot))
+                        child == self->judges_slot || child == self->export_slot))
     return ensure_page (self, child);
   return child;
 }
@@ -432,6 +441,8 @@ visible_page_changed_cb (ArbWindow *self)
     }
   if (gtk_stack_get_visible_child (self->pages) == self->judges_slot)
     ensure_page (self, self->judges_slot);
+  if (gtk_stack_get_visible_child (self->pages) == self->export_slot)
+    ensure_page (self, self->export_slot);
   /* On a narrow window choosing a page in the sidebar shows it. */
   if (adw_leaflet_get_folded (self->leaflet))
     adw_leaflet_set_visible_child (self->leaflet, self->content);
@@ -574,12 +585,17 @@ set_workspace (ArbWindow    *self,
     arb_dashboard_page_set_workspace (self->dashboard, ws);
   if (self->judges != NULL)
     arb_judges_page_set_workspace (self->judges, ws);
+  if (self->export_page != NULL)
+    arb_export_page_set_workspace (self->export_page, ws);
   /* Reviewing and the dashboard are not for someone labelling under --annotator (they would
    * see others' verdicts). */
   gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, self->review_slot),
                               get_app (self) == NULL ||
                               !arb_application_get_annotator_forced (get_app (self)));
   gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, self->dashboard_slot),
+                              get_app (self) == NULL ||
+                              !arb_application_get_annotator_forced (get_app (self)));
+  gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, self->export_slot),
                               get_app (self) == NULL ||
                               !arb_application_get_annotator_forced (get_app (self)));
   gtk_stack_page_set_visible (gtk_stack_get_page (self->pages, self->judges_slot),
@@ -1446,6 +1462,9 @@ arb_window_init (ArbWindow *self)
   self->dashboard_slot = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   arb_window_add_page (self, self->dashboard_slot, "dashboard", _("Dashboard"),
                        "x-office-presentation-symbolic");
+  self->export_slot = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  arb_window_add_page (self, self->export_slot, "export", _("Export"),
+                       "document-save-as-symbolic");
   self->judges_slot = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   arb_window_add_page (self, self->judges_slot, "judges", _("Judges"),
                        "network-server-symbolic");
