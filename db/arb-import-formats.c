@@ -56,6 +56,12 @@ _arb_import_detect (json_object *record)
 {
   json_object *chosen = get (record, "chosen");
 
+  if (has_key (record, "feedback") && has_key (record, "prediction 1"))
+    return ARB_IMPORT_FORMAT_FINEGRAINED_RLHF;
+  if (has_key (record, "steps") && has_key (record, "mistake_index"))
+    return ARB_IMPORT_FORMAT_BIGBENCH_MISTAKE;
+  if (has_key (record, "labeler") && has_key (record, "label") && has_key (record, "question"))
+    return ARB_IMPORT_FORMAT_PRM800K;
   if (has_key (record, "responses"))
     return ARB_IMPORT_FORMAT_ARBITER;
   if (has_key (record, "model_a") && has_key (record, "model_b") && has_key (record, "winner"))
@@ -2282,6 +2288,386 @@ record_mt_judgments (ArbImporter  *imp,
     }
 }
 
+/* ---- finegrained-rlhf, bigbench-mistake, prm800k: spans and steps ------------------------- */
+
+/* A user prompt of one message. */
+static gint64
+single_prompt (ArbImporter *imp,
+               const char  *text,
+               const char  *reference,
+               json_object *metadata,
+               GError     **error)
+{
+  g_autoptr(json_object) messages = json_object_new_array ();
+
+  json_object_array_add (messages, message_new ("user", text, strlen (text)));
+  return _arb_importer_prompt (imp, messages, NULL, reference, metadata, NULL, NULL, error);
+}
+
+/* Byte offset of code point @cp in @text, or -1 when @text is shorter. */
+static gint64
+code_point_to_byte (const char *text,
+                    gint64      cp)
+{
+  const char *p = text;
+
+  for (gint64 i = 0; i < cp; i++)
+    {
+      if (*p == '\0')
+        return -1;
+      p = g_utf8_next_char (p);
+    }
+  return p - text;
+}
+
+/* FineGrainedRLHF qa-feedback: four answers, error spans on "prediction 1" in code points
+ * (end-exclusive, unsorted) and six pairwise preferences (1v2, 1v3, 1v4, 2v3, 2v4, 3v4;
+ * 1 = first better, 2 = second better, 0 = tie). */
+static gboolean
+record_finegrained (ArbImporter *imp,
+                    json_object *record,
+                    GError     **error)
+{
+  static const int pairs[6][2] = { { 0, 1 }, { 0, 2 }, { 0, 3 }, { 1, 2 }, { 1, 3 }, { 2, 3 } };
+  const char *rater = imp->options->rater ? imp->options->rater : "finegrained-rlhf";
+  json_object *feedback = get (record, "feedback");
+  json_object *errors = get (feedback, "errors");
+  json_object *preference = get (record, "preference");
+  const char *question, *gold, *text[4];
+  g_autoptr(json_object) prompt_meta = json_object_new_object ();
+  g_autoptr(json_object) gen_meta = json_object_new_object ();
+  gint64 prompt_id, rater_id, gen[4];
+
+  question = _arb_json_text (imp, record, "question", TRUE, error);
+  if (question == NULL)
+    return FALSE;
+  gold = string_or_null (get (record, "gold"));
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("prediction %d", i + 1);
+
+      if ((text[i] = _arb_json_text (imp, record, key, TRUE, error)) == NULL)
+        return FALSE;
+    }
+  if (get (record, "passages") != NULL)
+    json_object_object_add (prompt_meta, "passages", json_object_get (get (record, "passages")));
+  if (get (feedback, "missing-info") != NULL)
+    json_object_object_add (gen_meta, "missing-info",
+                            json_object_get (get (feedback, "missing-info")));
+  if (get (feedback, "corrected-prediction") != NULL)
+    json_object_object_add (gen_meta, "corrected-prediction",
+                            json_object_get (get (feedback, "corrected-prediction")));
+  if ((prompt_id = single_prompt (imp, question, gold, prompt_meta, error)) < 0 ||
+      (rater_id = _arb_importer_rater (imp, rater, "human", "annotator", error)) < 0)
+    return FALSE;
+  for (int i = 0; i < 4; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("prediction %d", i + 1);
+      gint64 system_id = _arb_importer_system (imp, imp->options->system ? imp->options->system
+                                                                          : name, error);
+
+      if (system_id < 0 ||
+          (gen[i] = _arb_importer_generation (imp, prompt_id, system_id, text[i], NULL, "text",
+                                              i == 0 ? gen_meta : NULL, error)) < 0)
+        return FALSE;
+    }
+
+  for (size_t i = 0; is_type (errors, json_type_array) && i < json_object_array_length (errors);
+       i++)
+    {
+      json_object *e = json_object_array_get_idx (errors, i);
+      ArbSpanInput s = { 0 };
+      gint64 start = json_object_get_int64 (get (e, "start"));
+      gint64 end = json_object_get_int64 (get (e, "end"));
+
+      s.label = string_or_null (get (e, "error type"));
+      if (!is_number (get (e, "start")) || !is_number (get (e, "end")) || s.label == NULL ||
+          start < 0 || end < start)
+        {
+          _arb_importer_warn (imp, "error %zu has no label or no valid start and end; skipped", i);
+          continue;
+        }
+      s.start_byte = code_point_to_byte (text[0], start);
+      s.end_byte = code_point_to_byte (text[0], end);
+      if (s.start_byte < 0 || s.end_byte < 0)
+        {
+          _arb_importer_warn (imp, "error %zu ends after the answer; skipped", i);
+          continue;
+        }
+      s.generation_id = gen[0];
+      s.rater_id = rater_id;
+      s.value = NAN;
+      s.step_index = -1;
+      s.note = string_or_null (get (e, "explanation"));
+      if (s.note != NULL && *s.note == '\0')
+        s.note = NULL;
+      if (!_arb_importer_span (imp, &s, error))
+        return FALSE;
+    }
+
+  if (!is_type (preference, json_type_array))
+    return TRUE;
+  for (size_t i = 0; i < 6 && i < json_object_array_length (preference); i++)
+    {
+      ArbVerdictInput v = { 0 };
+      int p = json_object_get_int (json_object_array_get_idx (preference, i));
+
+      if (p < 0 || p > 2)
+        {
+          _arb_importer_warn (imp, "preference %zu is %d, not 0, 1 or 2; skipped", i, p);
+          continue;
+        }
+      if (gen[pairs[i][0]] == gen[pairs[i][1]])
+        continue;
+      if ((v.comparison_id = _arb_importer_comparison (imp, prompt_id, gen[pairs[i][0]],
+                                                       gen[pairs[i][1]], &v.flipped,
+                                                       &v.identical, error)) < 0)
+        return FALSE;
+      v.rater_id = rater_id;
+      v.preference = p == 1 ? 0.0 : p == 2 ? 1.0 : 0.5;
+      v.strength = p == 0 ? 0 : 1;
+      v.seconds = -1;
+      if (!_arb_importer_verdict (imp, &v, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Writes a generation made of steps joined by newlines, with a step row per step; returns the
+ * generation and each step's byte range (in @ranges, two per step). */
+static gint64
+stepped_generation (ArbImporter  *imp,
+                    gint64        prompt_id,
+                    gint64        system_id,
+                    GPtrArray    *steps,
+                    json_object  *metadata,
+                    GArray       *ranges,
+                    GError      **error)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  gint64 gen;
+
+  for (guint i = 0; i < steps->len; i++)
+    {
+      gint64 start;
+
+      if (i > 0)
+        g_string_append_c (text, '\n');
+      start = text->len;
+      g_string_append (text, g_ptr_array_index (steps, i));
+      g_array_append_val (ranges, start);
+      start = text->len;
+      g_array_append_val (ranges, start);
+    }
+  gen = _arb_importer_generation (imp, prompt_id, system_id, text->str, NULL, "text", metadata,
+                                  error);
+  if (gen < 0)
+    return -1;
+  for (guint i = 0; i < steps->len; i++)
+    if (!_arb_importer_step (imp, gen, i, g_array_index (ranges, gint64, 2 * i),
+                             g_array_index (ranges, gint64, 2 * i + 1), error))
+      return -1;
+  return gen;
+}
+
+/* BIG-Bench Mistake: a trace of steps and the 0-based index of its first mistake (null: none).
+ * Steps before it are correct (+1), it is incorrect (-1), those after are not labelled. */
+static gboolean
+record_bigbench_mistake (ArbImporter *imp,
+                         json_object *record,
+                         GError     **error)
+{
+  const char *rater = imp->options->rater ? imp->options->rater : "bigbench-mistake";
+  const char *system = imp->options->system ? imp->options->system : "PaLM 2-L";
+  json_object *steps = get (record, "steps");
+  json_object *mistake = get (record, "mistake_index");
+  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(json_object) metadata = json_object_new_object ();
+  const char *input;
+  gint64 prompt_id, system_id, rater_id, gen, first_error = -1;
+
+  if ((input = _arb_json_text (imp, record, "input", TRUE, error)) == NULL)
+    return FALSE;
+  if (!is_type (steps, json_type_array))
+    {
+      _arb_record_error (imp, error, "field \"steps\" must be a list of texts");
+      return FALSE;
+    }
+  for (size_t i = 0; i < json_object_array_length (steps); i++)
+    {
+      const char *step = string_or_null (json_object_array_get_idx (steps, i));
+
+      if (step == NULL)
+        {
+          _arb_record_error (imp, error, "step %zu is not a text", i);
+          return FALSE;
+        }
+      g_ptr_array_add (texts, (gpointer) step);
+    }
+  if (is_number (mistake))
+    first_error = json_object_get_int64 (mistake);
+  else if (mistake != NULL)
+    {
+      _arb_record_error (imp, error, "field \"mistake_index\" must be a number or null");
+      return FALSE;
+    }
+  if (first_error >= (gint64) texts->len)
+    {
+      _arb_record_error (imp, error, "mistake_index %" G_GINT64_FORMAT " is past the last step",
+                         first_error);
+      return FALSE;
+    }
+  json_object_object_add (metadata, "answer", json_object_get (get (record, "answer")));
+  json_object_object_add (metadata, "target", json_object_get (get (record, "target")));
+  json_object_object_add (metadata, "mistake_index", json_object_get (mistake));
+
+  if ((prompt_id = single_prompt (imp, input, string_or_null (get (record, "target")), NULL,
+                                  error)) < 0 ||
+      (system_id = _arb_importer_system (imp, system, error)) < 0 ||
+      (rater_id = _arb_importer_rater (imp, rater, "human", "annotator", error)) < 0 ||
+      (gen = stepped_generation (imp, prompt_id, system_id, texts, metadata, ranges,
+                                 error)) < 0)
+    return FALSE;
+  for (guint i = 0; i < texts->len; i++)
+    {
+      ArbSpanInput s = { 0 };
+
+      if (first_error >= 0 && i > first_error)
+        break;
+      s.generation_id = gen;
+      s.rater_id = rater_id;
+      s.start_byte = g_array_index (ranges, gint64, 2 * i);
+      s.end_byte = g_array_index (ranges, gint64, 2 * i + 1);
+      s.label = (gint64) i == first_error ? "incorrect" : "correct";
+      s.value = (gint64) i == first_error ? -1.0 : 1.0;
+      s.step_index = i;
+      if (!_arb_importer_span (imp, &s, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* PRM800K: per step, rated completions; the chosen one (or a human's) continues the path. The
+ * path is the generation, one step per line; each of its rated steps becomes a step label
+ * (-1/0/+1), and the completions not taken are kept in the generation's metadata. */
+static gboolean
+record_prm800k (ArbImporter *imp,
+                json_object *record,
+                GError     **error)
+{
+  const char *system = imp->options->system ? imp->options->system : "prm800k";
+  json_object *question = get (record, "question");
+  json_object *label = get (record, "label");
+  json_object *steps = get (label, "steps");
+  const char *problem, *rater;
+  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GArray) ratings = g_array_new (FALSE, FALSE, sizeof (json_object *));
+  g_autoptr(json_object) metadata = json_object_new_object ();
+  g_autoptr(json_object) prompt_meta = NULL;
+  json_object *alternatives = json_object_new_array ();
+  gint64 prompt_id, system_id, rater_id, gen;
+
+  problem = string_or_null (get (question, "problem"));
+  if (problem == NULL || !is_type (steps, json_type_array))
+    {
+      _arb_record_error (imp, error, "a PRM800K record needs question.problem and label.steps");
+      json_object_put (alternatives);
+      return FALSE;
+    }
+  rater = imp->options->rater ? imp->options->rater : string_or_null (get (record, "labeler"));
+  if (rater == NULL)
+    rater = "prm800k";
+
+  for (size_t i = 0; i < json_object_array_length (steps); i++)
+    {
+      json_object *step = json_object_array_get_idx (steps, i);
+      json_object *completions = get (step, "completions");
+      json_object *human = get (step, "human_completion");
+      json_object *chosen = get (step, "chosen_completion");
+      json_object *taken = NULL;
+      size_t n = is_type (completions, json_type_array) ? json_object_array_length (completions)
+                                                        : 0;
+      gboolean last = FALSE;
+
+      if (is_type (human, json_type_object))
+        taken = human;
+      else if (is_number (chosen) && json_object_get_int (chosen) >= 0 &&
+               (size_t) json_object_get_int (chosen) < n)
+        taken = json_object_array_get_idx (completions, json_object_get_int (chosen));
+      else
+        {
+          /* The labeler stopped here: the path ends with the only completion, or with the one
+           * found wrong. */
+          last = TRUE;
+          if (n == 1)
+            taken = json_object_array_get_idx (completions, 0);
+          else
+            for (size_t c = 0; c < n && taken == NULL; c++)
+              if (json_object_get_int (get (json_object_array_get_idx (completions, c),
+                                            "rating")) == -1)
+                taken = json_object_array_get_idx (completions, c);
+        }
+      for (size_t c = 0; c < n; c++)
+        {
+          json_object *alt = json_object_array_get_idx (completions, c);
+          json_object *kept;
+
+          if (alt == taken)
+            continue;
+          kept = json_object_new_object ();
+          json_object_object_add (kept, "step", json_object_new_int64 (texts->len));
+          json_object_object_add (kept, "text", json_object_get (get (alt, "text")));
+          json_object_object_add (kept, "rating", json_object_get (get (alt, "rating")));
+          json_object_object_add (kept, "flagged", json_object_get (get (alt, "flagged")));
+          json_object_array_add (alternatives, kept);
+        }
+      if (taken == NULL || string_or_null (get (taken, "text")) == NULL)
+        break;
+      g_ptr_array_add (texts, (gpointer) string_or_null (get (taken, "text")));
+      g_array_append_val (ratings, taken);
+      if (last)
+        break;
+    }
+
+  json_object_object_add (metadata, "finish_reason", json_object_get (get (label, "finish_reason")));
+  json_object_object_add (metadata, "total_time", json_object_get (get (label, "total_time")));
+  json_object_object_add (metadata, "timestamp", json_object_get (get (record, "timestamp")));
+  json_object_object_add (metadata, "generation", json_object_get (get (record, "generation")));
+  json_object_object_add (metadata, "alternatives", alternatives);
+  prompt_meta = json_object_get (question);
+
+  if ((prompt_id = single_prompt (imp, problem,
+                                  string_or_null (get (question, "ground_truth_answer")),
+                                  prompt_meta, error)) < 0 ||
+      (system_id = _arb_importer_system (imp, system, error)) < 0 ||
+      (rater_id = _arb_importer_rater (imp, rater, "human", "annotator", error)) < 0 ||
+      (gen = stepped_generation (imp, prompt_id, system_id, texts, metadata, ranges,
+                                 error)) < 0)
+    return FALSE;
+  for (guint i = 0; i < texts->len; i++)
+    {
+      json_object *taken = g_array_index (ratings, json_object *, i);
+      json_object *rating = get (taken, "rating");
+      ArbSpanInput s = { 0 };
+
+      if (!is_number (rating))
+        continue;
+      s.generation_id = gen;
+      s.rater_id = rater_id;
+      s.start_byte = g_array_index (ranges, gint64, 2 * i);
+      s.end_byte = g_array_index (ranges, gint64, 2 * i + 1);
+      s.value = json_object_get_double (rating);
+      s.label = s.value > 0 ? "good" : s.value < 0 ? "bad" : "neutral";
+      s.step_index = i;
+      s.note = g_strcmp0 (string_or_null (get (taken, "source")), "human") == 0 ? "human" : NULL;
+      if (!_arb_importer_span (imp, &s, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 ArbImportRecordFunc
 _arb_import_record_func (ArbImportFormat format)
 {
@@ -2311,6 +2697,12 @@ _arb_import_record_func (ArbImportFormat format)
       return record_mt_answers;
     case ARB_IMPORT_FORMAT_MT_BENCH_JUDGMENTS:
       return record_mt_judgments;
+    case ARB_IMPORT_FORMAT_FINEGRAINED_RLHF:
+      return record_finegrained;
+    case ARB_IMPORT_FORMAT_BIGBENCH_MISTAKE:
+      return record_bigbench_mistake;
+    case ARB_IMPORT_FORMAT_PRM800K:
+      return record_prm800k;
     case ARB_IMPORT_FORMAT_AUTO:
     default:
       return NULL;

@@ -144,6 +144,28 @@ gboolean _arb_importer_grade       (ArbImporter           *imp,
                                     const ArbGradeInput   *grade,
                                     GError               **error);
 
+typedef struct
+{
+  gint64       generation_id;
+  gint64       rater_id;
+  gint64       start_byte;    /* UTF-8 byte offsets into the generation's text, end-exclusive */
+  gint64       end_byte;
+  const char  *label;
+  double       value;         /* NAN when the label has no value */
+  gint64       step_index;    /* -1 when the span is not a step's label */
+  const char  *note;
+} ArbSpanInput;
+
+gboolean _arb_importer_span        (ArbImporter           *imp,
+                                    const ArbSpanInput    *span,
+                                    GError               **error);
+gboolean _arb_importer_step        (ArbImporter           *imp,
+                                    gint64                 generation_id,
+                                    gint64                 idx,
+                                    gint64                 start_byte,
+                                    gint64                 end_byte,
+                                    GError               **error);
+
 /* Helpers for reading fields of a record. */
 const char  *_arb_json_text        (ArbImporter  *imp,
                                     json_object  *record,

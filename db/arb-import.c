@@ -38,6 +38,9 @@ static const struct
   { ARB_IMPORT_FORMAT_MT_BENCH_QUESTIONS, "mt-bench-questions" },
   { ARB_IMPORT_FORMAT_MT_BENCH_ANSWERS, "mt-bench-answers" },
   { ARB_IMPORT_FORMAT_MT_BENCH_JUDGMENTS, "mt-bench-judgments" },
+  { ARB_IMPORT_FORMAT_FINEGRAINED_RLHF, "finegrained-rlhf" },
+  { ARB_IMPORT_FORMAT_BIGBENCH_MISTAKE, "bigbench-mistake" },
+  { ARB_IMPORT_FORMAT_PRM800K, "prm800k" },
 };
 
 const char *
@@ -68,7 +71,7 @@ arb_import_format_list (void)
 {
   return "arbiter, trl, hh-rlhf, alpaca-eval-outputs, alpaca-eval-annotations, arena-battles, "
          "pandalm, llmbar, llmbar-result, mt-bench-questions, mt-bench-answers, "
-         "mt-bench-judgments";
+         "mt-bench-judgments, finegrained-rlhf, bigbench-mistake, prm800k";
 }
 
 void
@@ -702,6 +705,100 @@ _arb_importer_grade (ArbImporter         *imp,
     return FALSE;
   imp->pending.grades++;
   return TRUE;
+}
+
+/* Writes one span label. A current span with the same generation, rater, range, label and step
+ * adds nothing, so a re-import adds nothing; another value there is a conflict, kept as was. */
+gboolean
+_arb_importer_span (ArbImporter        *imp,
+                    const ArbSpanInput *s,
+                    GError            **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _arb_workspace_prepare (imp->ws,
+                                 "SELECT value FROM spans WHERE generation_id = ? AND rater_id = ? "
+                                 "AND start_byte = ? AND end_byte = ? AND label = ? "
+                                 "AND ifnull (step_index, -1) = ? AND superseded_by IS NULL",
+                                 error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, s->generation_id);
+  sqlite3_bind_int64 (stmt, 2, s->rater_id);
+  sqlite3_bind_int64 (stmt, 3, s->start_byte);
+  sqlite3_bind_int64 (stmt, 4, s->end_byte);
+  sqlite3_bind_text (stmt, 5, s->label, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, s->step_index);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      gboolean same = sqlite3_column_type (stmt, 0) == SQLITE_NULL
+                        ? isnan (s->value)
+                        : !isnan (s->value) && fabs (sqlite3_column_double (stmt, 0) - s->value) < 1e-12;
+
+      sqlite3_reset (stmt);
+      if (same)
+        imp->pending.duplicates++;
+      else
+        {
+          imp->pending.conflicts++;
+          _arb_importer_warn (imp, "this rater already has this span with another value; kept "
+                                   "the one already in the workspace");
+        }
+      return TRUE;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return sql_failed (imp, error);
+
+  stmt = _arb_workspace_prepare (imp->ws,
+                                 "INSERT INTO spans (uuid, generation_id, rater_id, start_byte, "
+                                 "end_byte, label, value, step_index, note, created_at, import_id) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_uuid (stmt, 1);
+  sqlite3_bind_int64 (stmt, 2, s->generation_id);
+  sqlite3_bind_int64 (stmt, 3, s->rater_id);
+  sqlite3_bind_int64 (stmt, 4, s->start_byte);
+  sqlite3_bind_int64 (stmt, 5, s->end_byte);
+  sqlite3_bind_text (stmt, 6, s->label, -1, SQLITE_STATIC);
+  if (!isnan (s->value))
+    sqlite3_bind_double (stmt, 7, s->value);
+  if (s->step_index >= 0)
+    sqlite3_bind_int64 (stmt, 8, s->step_index);
+  sqlite3_bind_text (stmt, 9, s->note, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 10, imp->now, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 11, imp->import_id);
+  return insert_row (imp, stmt, error) >= 0;
+}
+
+/* Records one step boundary that came with the data (source 'imported'); a step already there
+ * adds nothing. */
+gboolean
+_arb_importer_step (ArbImporter *imp,
+                    gint64       generation_id,
+                    gint64       idx,
+                    gint64       start_byte,
+                    gint64       end_byte,
+                    GError     **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = _arb_workspace_prepare (imp->ws,
+                                 "INSERT INTO steps (uuid, generation_id, source, idx, start_byte, "
+                                 "end_byte, import_id) VALUES (?, ?, 'imported', ?, ?, ?, ?) "
+                                 "ON CONFLICT (generation_id, source, idx) DO NOTHING", error);
+  if (stmt == NULL)
+    return FALSE;
+  bind_uuid (stmt, 1);
+  sqlite3_bind_int64 (stmt, 2, generation_id);
+  sqlite3_bind_int64 (stmt, 3, idx);
+  sqlite3_bind_int64 (stmt, 4, start_byte);
+  sqlite3_bind_int64 (stmt, 5, end_byte);
+  sqlite3_bind_int64 (stmt, 6, imp->import_id);
+  return insert_row (imp, stmt, error) >= 0;
 }
 
 /* ---- Reading fields ---------------------------------------------------------------------- */
