@@ -47,6 +47,7 @@ static const Command commands[] = {
   { "plot", arb_cli_plot, "WS --chart NAME -o FILE", N_("Draw a chart into a PNG, SVG or PDF file") },
   { "export", arb_cli_export, "WS --format F -o FILE", N_("Write training-ready data and a dataset card") },
   { "pack", arb_cli_pack, "(out WS --rater NAME -o PACK | in WS PACK)", N_("Label packs: out to an annotator, back in") },
+  { "spans", arb_cli_spans, "WS [--rater NAME]...", N_("Span and step labels, one JSON object per line") },
 };
 
 static void
