@@ -115,6 +115,18 @@ add_row (ArbOverviewPage *self,
   g_ptr_array_add (self->rows, row);
 }
 
+/* An ISO 8601 time to the minute, in local time ("" when none). */
+static char *
+short_time (const char *iso)
+{
+  g_autoptr(GDateTime) t = iso ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
+  g_autoptr(GDateTime) local = t ? g_date_time_to_local (t) : NULL;
+
+  if (local == NULL)
+    return g_strdup (iso ? iso : "");
+  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+}
+
 static void
 add_placeholder (ArbOverviewPage *self,
                  GtkListBox      *list,
@@ -286,6 +298,9 @@ fill_lists (ArbOverviewPage *self,
   for (guint n = 0; packs != NULL && n < packs->len; n++)
     {
       ArbPackInfo *pk = packs->pdata[n];
+      g_autofree char *created = short_time (pk->created_at);
+      g_autofree char *expires = short_time (pk->expires);
+      g_autofree char *merged = short_time (pk->merged_at);
       g_autofree char *title = NULL, *sub = NULL;
       const char *state, *cls;
 
@@ -294,22 +309,21 @@ fill_lists (ArbOverviewPage *self,
       if (g_strcmp0 (pk->state, "merged") == 0)
         {
           sub = g_strdup_printf (_("%" PRId64 " comparisons · written %s · merged %s"),
-                                 pk->n_comparisons, pk->created_at,
-                                 pk->merged_at ? pk->merged_at : "");
+                                 pk->n_comparisons, created, merged);
           state = _("merged");
           cls = "success";
         }
       else if (g_strcmp0 (pk->state, "expired") == 0)
         {
           sub = g_strdup_printf (_("%" PRId64 " comparisons · written %s · leases ended %s"),
-                                 pk->n_comparisons, pk->created_at, pk->expires);
+                                 pk->n_comparisons, created, expires);
           state = _("expired");
           cls = "error";
         }
       else
         {
           sub = g_strdup_printf (_("%" PRId64 " comparisons · written %s · leased until %s"),
-                                 pk->n_comparisons, pk->created_at, pk->expires);
+                                 pk->n_comparisons, created, expires);
           state = _("out");
           cls = "accent";
         }
@@ -640,6 +654,6 @@ arb_overview_page_init (ArbOverviewPage *self)
   add_placeholder (self, self->raters_list, _("No raters yet: verdicts come from imports, "
                                               "annotators and judges"));
   add_placeholder (self, self->imports_list, _("Nothing imported yet"));
-  add_placeholder (self, self->packs_list, _("No packs written: Export Pack… in the menu writes one"));
+  add_placeholder (self, self->packs_list, _("No packs written: Export Label Pack… in the menu writes one"));
   gtk_stack_set_visible_child_name (self->stack, "empty");
 }

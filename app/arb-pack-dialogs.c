@@ -218,7 +218,7 @@ arb_pack_export_dialog (ArbWindow *window)
   dialog = adw_message_dialog_new (GTK_WINDOW (window), _("Export a Label Pack"),
                                    _("A pack holds the next comparisons the queue would give this "
                                      "annotator, leased to them until it comes back; they label "
-                                     "it with Arbiter on their own machine and Merge Pack… brings "
+                                     "it with Arbiter on their own machine and Merge Label Pack… brings "
                                      "the labels back. It shows no one else's verdicts and no "
                                      "gold labels."));
   box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);

@@ -527,6 +527,18 @@ test_packs (void)
   g_test_message ("toast: %s", arb_window_get_last_toast (window));
   g_assert_true (g_str_has_prefix (arb_window_get_last_toast (window), "Merged zoe-pack.arbiter of zoe: 0 verdicts added"));
   ARB_WAIT_UNTIL (arb_gui_test_find_label (GTK_WIDGET (window), "merged") != NULL, 10);
+  if (g_getenv ("ARB_SCREENSHOT_DIR") != NULL)
+    {
+      GtkWidget *group = arb_gui_test_find_label (GTK_WIDGET (window), "zoe · zoe-pack.arbiter");
+      g_autofree char *path = g_build_filename (g_getenv ("ARB_SCREENSHOT_DIR"),
+                                                "screenshot-packs.png", NULL);
+
+      while (group != NULL && !ADW_IS_PREFERENCES_GROUP (group))
+        group = gtk_widget_get_parent (group);
+      g_assert_nonnull (group);
+      arb_gui_test_flush ();
+      arb_gui_test_screenshot (group, path);
+    }
 
   /* The demo workspace is no pack of itself. */
   arb_pack_run (window, NULL, 0, demo_ws);
