@@ -1,0 +1,1 @@
+/* arb-cli-tokenize.c: being written (pre-wired in the build). */

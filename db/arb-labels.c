@@ -1,0 +1,1 @@
+/* arb-labels.c: being written (pre-wired in the build). */

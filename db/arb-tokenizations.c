@@ -1,0 +1,1 @@
+/* arb-tokenizations.c: being written (pre-wired in the build). */

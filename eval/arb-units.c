@@ -1,0 +1,1 @@
+/* arb-units.c: being written (pre-wired in the build). */

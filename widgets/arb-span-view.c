@@ -1,0 +1,1 @@
+/* arb-span-view.c: being written (pre-wired in the build). */

@@ -1,0 +1,79 @@
+/* arb-span-view.h: a response as selectable units (words, sentences, model tokens...) with its
+ * labelled spans highlighted, labelled by mouse or by keyboard alone
+ *
+ * The view never writes to a workspace: it emits signals, the page stores the span and then
+ * gives the view the new list of spans.
+ *
+ * Keys (in span mode, entered with Enter and left with Escape; focus must be on the view):
+ *   Left/Right (also Up/Down by line, Home/End)  move the unit cursor
+ *   Shift + a move                               extend the selection from the anchor
+ *   G / B / N                                    label the selection good (+1) / bad (-1) / neutral (0)
+ *   1 ... 9                                      label it with the workspace's tag of that number
+ *   Delete / BackSpace                           remove the span under the cursor
+ *   Ctrl+Z                                       undo (emits "undo")
+ * A mouse drag selects units (snapped to whole units) and enters span mode; a click on a span
+ * puts the cursor on it.
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gtk/gtk.h>
+
+#include "arb-units.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gint64      id;          /* the caller's id, given back in "remove-span" */
+  gint64      start;       /* UTF-8 byte offsets into the text, end-exclusive */
+  gint64      end;
+  const char *label;       /* "good", "bad", "neutral" or a tag name */
+  double      value;       /* +1, -1, 0, or NAN for a tag */
+} ArbSpanViewSpan;
+
+#define ARB_TYPE_SPAN_VIEW (arb_span_view_get_type ())
+G_DECLARE_FINAL_TYPE (ArbSpanView, arb_span_view, ARB, SPAN_VIEW, GtkWidget)
+
+GtkWidget   *arb_span_view_new            (void);
+
+/* The text (copied) and its units (sorted, non-overlapping byte ranges; copied). Setting the
+ * text clears units, spans and the cursor; units default to one per character until set. */
+void         arb_span_view_set_text       (ArbSpanView           *self,
+                                           const char            *text,
+                                           gssize                 len);
+const char  *arb_span_view_get_text       (ArbSpanView           *self);
+void         arb_span_view_set_units      (ArbSpanView           *self,
+                                           const ArbRange        *units,
+                                           guint                  n_units);
+/* The spans to show (copied, labels too); overlapping spans are drawn distinct. */
+void         arb_span_view_set_spans      (ArbSpanView           *self,
+                                           const ArbSpanViewSpan *spans,
+                                           guint                  n_spans);
+/* Up to nine tag names for the keys 1-9 (NULL-terminated; copied). */
+void         arb_span_view_set_tags       (ArbSpanView           *self,
+                                           const char * const    *tags);
+
+gboolean     arb_span_view_get_span_mode  (ArbSpanView           *self);
+void         arb_span_view_set_span_mode  (ArbSpanView           *self,
+                                           gboolean               span_mode);
+
+/* Units under the selection: anchor and cursor are unit indices (anchor == cursor: one unit). */
+void         arb_span_view_get_selection  (ArbSpanView           *self,
+                                           guint                 *out_anchor,
+                                           guint                 *out_cursor);
+void         arb_span_view_set_selection  (ArbSpanView           *self,
+                                           guint                  anchor,
+                                           guint                  cursor);
+/* The byte range the selection covers (first unit's start to last unit's end). */
+ArbRange     arb_span_view_get_selection_range (ArbSpanView      *self);
+
+/* Signals:
+ *   "label-range"  (gint64 start, gint64 end, const char *label, double value)
+ *                  the person labelled the selection; start/end are byte offsets
+ *   "remove-span"  (gint64 id)  Delete on a span (the innermost one under the cursor)
+ *   "undo"         ()           Ctrl+Z in span mode
+ * Property "span-mode" (gboolean), notified when Enter/Escape/a drag change it. */
+
+G_END_DECLS
