@@ -76,6 +76,25 @@ setting_int (ArbWorkspace *ws,
   return n;
 }
 
+ArbWorkspace *
+arb_queue_get_workspace (ArbQueue *self)
+{
+  return self->ws;
+}
+
+gint64
+arb_queue_get_lease_seconds (ArbQueue *self)
+{
+  return self->lease_seconds;
+}
+
+char *
+arb_queue_time_string (ArbQueue *self,
+                       gint64    plus_seconds)
+{
+  return time_string (self, plus_seconds);
+}
+
 void
 arb_queue_reload_settings (ArbQueue *self)
 {
@@ -901,7 +920,7 @@ arb_queue_undo (ArbQueue  *self,
   stmt = _arb_workspace_prepare (self->ws,
                                  "SELECT id, action, comparison_id, verdict_id FROM events e"
                                  " WHERE rater_id = ? AND action IN ('decide', 'change', 'skip',"
-                                 " 'flag', 'unflag')"
+                                 " 'flag', 'unflag') AND comparison_id IS NOT NULL"
                                  " AND NOT EXISTS (SELECT 1 FROM events u WHERE u.rater_id = e.rater_id"
                                  "   AND u.action = 'undo' AND u.payload = 'event:' || e.id)"
                                  " ORDER BY id DESC LIMIT 1", error);

@@ -42,6 +42,11 @@ void        arb_queue_free              (ArbQueue          *queue);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArbQueue, arb_queue_free)
 
 gint64      arb_queue_get_rater_id      (ArbQueue          *queue);
+ArbWorkspace *arb_queue_get_workspace   (ArbQueue          *queue);
+gint64      arb_queue_get_lease_seconds (ArbQueue          *queue);
+/* The queue's clock (see arb_queue_set_clock_offset) @plus_seconds from now, ISO 8601 UTC. */
+char       *arb_queue_time_string       (ArbQueue          *queue,
+                                         gint64             plus_seconds);
 const char *arb_queue_get_annotator     (ArbQueue          *queue);
 int         arb_queue_get_scale         (ArbQueue          *queue);
 int         arb_queue_get_overlap       (ArbQueue          *queue);

@@ -30,8 +30,26 @@ G_DEFINE_FINAL_TYPE (ArbWorkspace, arb_workspace, G_TYPE_OBJECT)
 
 G_DEFINE_QUARK (arb-db-error-quark, arb_db_error)
 
+/* Version 2: which generations an annotator leased, skipped or finished for span or step
+ * labelling (the comparisons' queue, applied to generations; db/arb-labels.c). */
+static const char arb_schema_v2[] =
+  "CREATE TABLE generation_assignments ("
+  "  id            INTEGER PRIMARY KEY,"
+  "  uuid          TEXT NOT NULL UNIQUE,"
+  "  generation_id INTEGER NOT NULL REFERENCES generations (id),"
+  "  rater_id      INTEGER NOT NULL REFERENCES raters (id),"
+  "  task          TEXT NOT NULL CHECK (task IN ('spans', 'steps')),"
+  "  state         TEXT NOT NULL DEFAULT 'leased' CHECK (state IN ('leased', 'done', 'skipped')),"
+  "  lease_expires TEXT,"
+  "  skip_count    INTEGER NOT NULL DEFAULT 0,"
+  "  created_at    TEXT NOT NULL,"
+  "  UNIQUE (generation_id, rater_id, task)"
+  ");"
+  "CREATE INDEX generation_assignments_rater ON generation_assignments (rater_id, task, state);";
+
 static const ArbMigration builtin_migrations[] = {
   { 1, arb_schema_v1 },
+  { 2, arb_schema_v2 },
 };
 
 void

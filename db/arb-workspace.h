@@ -23,7 +23,7 @@ typedef enum
 GQuark arb_db_error_quark (void);
 
 /* The schema version this build creates and understands. */
-#define ARB_WORKSPACE_SCHEMA_VERSION 1
+#define ARB_WORKSPACE_SCHEMA_VERSION 2
 
 typedef struct
 {

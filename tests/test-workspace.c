@@ -83,7 +83,7 @@ test_create (Fixture      *f,
   g_assert_cmpint (arb_workspace_get_schema_version (ws), ==, ARB_WORKSPACE_SCHEMA_VERSION);
   g_assert_cmpint (query_int64 (ws, "PRAGMA page_size"), ==, 16384);
   g_assert_cmpint (query_int64 (ws, "PRAGMA foreign_keys"), ==, 1);
-  g_assert_cmpint (query_int64 (ws, "PRAGMA user_version"), ==, 1);
+  g_assert_cmpint (query_int64 (ws, "PRAGMA user_version"), ==, ARB_WORKSPACE_SCHEMA_VERSION);
   mode = query_text (ws, "PRAGMA journal_mode");
   g_assert_cmpstr (mode, ==, "wal");
   for (guint i = 0; tables[i] != NULL; i++)
@@ -159,10 +159,10 @@ static void
 test_migration (Fixture      *f,
                 gconstpointer data)
 {
-  /* A test-only version 2 that rebuilds a table, as a real migration that changes a column
+  /* A test-only version 3 that rebuilds a table, as a real migration that changes a column
    * would; the data must survive it. */
   static const ArbMigration v2[] = {
-    { 2, "ALTER TABLE systems ADD COLUMN family TEXT;"
+    { 3, "ALTER TABLE systems ADD COLUMN family TEXT;"
          "UPDATE systems SET family = 'test-' || name;"
          "CREATE TABLE systems_new (id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE, "
          "  name TEXT NOT NULL UNIQUE, metadata TEXT, family TEXT, import_id INTEGER);"
@@ -174,7 +174,7 @@ test_migration (Fixture      *f,
          "  import_id IN (SELECT id FROM imports WHERE state = 'done');" },
   };
   static const ArbMigration v3_broken[] = {
-    { 3, "ALTER TABLE systems ADD COLUMN family TEXT;" },  /* exists already: fails */
+    { 4, "ALTER TABLE systems ADD COLUMN family TEXT;" },  /* exists already: fails */
   };
   g_autoptr(GError) error = NULL;
   g_autoptr(ArbWorkspace) ws = arb_workspace_create (f->path, &error);
@@ -189,8 +189,8 @@ test_migration (Fixture      *f,
 
   ws = _arb_workspace_open_full (f->path, FALSE, v2, G_N_ELEMENTS (v2), &error);
   g_assert_no_error (error);
-  g_assert_cmpint (arb_workspace_get_schema_version (ws), ==, 2);
-  g_assert_cmpint (query_int64 (ws, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (arb_workspace_get_schema_version (ws), ==, 3);
+  g_assert_cmpint (query_int64 (ws, "PRAGMA user_version"), ==, 3);
   g_assert_true (arb_workspace_get_counts (ws, &after, &error));
   g_assert_cmpmem (&before, sizeof before, &after, sizeof after);
   family = query_text (ws, "SELECT family FROM systems WHERE name = 'y'");
@@ -202,21 +202,21 @@ test_migration (Fixture      *f,
   g_assert_cmpint (query_int64 (ws, "PRAGMA foreign_keys"), ==, 1);
   g_clear_object (&ws);
 
-  /* A failing migration changes nothing: the version stays 2. */
+  /* A failing migration changes nothing: the version stays 3. */
   {
     ArbMigration both[] = { v2[0], v3_broken[0] };
 
     g_assert_null (_arb_workspace_open_full (f->path, FALSE, both, 2, &error));
     g_assert_error (error, ARB_DB_ERROR, ARB_DB_ERROR_SQLITE);
-    g_assert_nonnull (strstr (error->message, "version 3"));
+    g_assert_nonnull (strstr (error->message, "version 4"));
     g_clear_error (&error);
   }
   ws = _arb_workspace_open_full (f->path, FALSE, v2, G_N_ELEMENTS (v2), &error);
   g_assert_no_error (error);
-  g_assert_cmpint (query_int64 (ws, "PRAGMA user_version"), ==, 2);
+  g_assert_cmpint (query_int64 (ws, "PRAGMA user_version"), ==, 3);
   g_clear_object (&ws);
 
-  /* This build knows only version 1: a version 2 file is refused, not damaged. */
+  /* This build knows only up to version 2: a version 3 file is refused, not damaged. */
   g_assert_null (arb_workspace_open (f->path, &error));
   g_assert_error (error, ARB_DB_ERROR, ARB_DB_ERROR_TOO_NEW);
 }
