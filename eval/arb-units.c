@@ -348,3 +348,393 @@ arb_units_cover (const ArbRange *units,
     }
   return TRUE;
 }
+
+/* ---- unit kinds ------------------------------------------------------------------------ */
+
+static const char *const kind_names[] = {
+  [ARB_UNITS_WORDS] = "words",
+  [ARB_UNITS_SENTENCES] = "sentences",
+  [ARB_UNITS_LINES] = "lines",
+  [ARB_UNITS_PARAGRAPHS] = "paragraphs",
+  [ARB_UNITS_CHARACTERS] = "characters",
+};
+
+gboolean
+arb_unit_kind_from_string (const char  *name,
+                           ArbUnitKind *out_kind)
+{
+  g_return_val_if_fail (out_kind != NULL, FALSE);
+
+  if (name == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (kind_names); i++)
+    if (g_strcmp0 (name, kind_names[i]) == 0)
+      {
+        *out_kind = (ArbUnitKind) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+const char *
+arb_unit_kind_to_string (ArbUnitKind kind)
+{
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (kind_names), NULL);
+  return kind_names[kind];
+}
+
+/* ---- segmentation ---------------------------------------------------------------------- */
+
+/* White space is g_unichar_isspace()'s everywhere in this file (Zs, Zl, Zp, \t \n \r \f), which
+ * is also what Pango sets is_white from, so every kind agrees on what "only white space" is. */
+static inline gboolean
+is_white_at (const char *p)
+{
+  return g_unichar_isspace (g_utf8_get_char (p));
+}
+
+static void
+append_range (GArray *units,
+              gint64  start,
+              gint64  end)
+{
+  ArbRange r = { start, end };
+
+  g_assert (start < end);
+  g_array_append_val (units, r);
+}
+
+/* Shrinks [*start, *end) past white space at both ends; FALSE when nothing is left. */
+static gboolean
+trim_white (const char *text,
+            gint64     *start,
+            gint64     *end)
+{
+  gint64 s = *start, e = *end;
+
+  while (s < e && is_white_at (text + s))
+    s = g_utf8_next_char (text + s) - text;
+  while (e > s)
+    {
+      const char *prev = g_utf8_prev_char (text + e);
+
+      if (!is_white_at (prev))
+        break;
+      e = prev - text;
+    }
+  *start = s;
+  *end = e;
+  return s < e;
+}
+
+/* The length of the line break at @p (0 when there is none): \n, \r\n, \r, U+2028, U+2029. */
+static int
+line_break_length (const char *p,
+                   const char *limit)
+{
+  if (*p == '\n')
+    return 1;
+  if (*p == '\r')
+    return p + 1 < limit && p[1] == '\n' ? 2 : 1;
+  if ((guchar) p[0] == 0xE2 && p + 2 < limit && (guchar) p[1] == 0x80 &&
+      ((guchar) p[2] == 0xA8 || (guchar) p[2] == 0xA9))
+    return 3;
+  return 0;
+}
+
+/* Calls @func for each line: [start, end) without its break, and the break's length. */
+typedef void (*LineFunc) (const char *text, gint64 start, gint64 end, int break_len,
+                          gpointer user_data);
+
+static void
+foreach_line (const char *text,
+              gint64      len,
+              LineFunc    func,
+              gpointer    user_data)
+{
+  gint64 start = 0;
+
+  for (gint64 i = 0; i < len;)
+    {
+      int brk = line_break_length (text + i, text + len);
+
+      if (brk == 0)
+        {
+          i++;
+          continue;
+        }
+      func (text, start, i, brk, user_data);
+      i += brk;
+      start = i;
+    }
+  /* The last line, unless the text ends with a break (no empty line after it). */
+  if (start < len || len == 0)
+    func (text, start, len, 0, user_data);
+}
+
+static void
+add_line (const char *text,
+          gint64      start,
+          gint64      end,
+          int         break_len,
+          gpointer    user_data)
+{
+  if (trim_white (text, &start, &end))
+    append_range (user_data, start, end);
+}
+
+typedef struct
+{
+  GArray  *units;
+  gint64   start;    /* of the paragraph being built, -1 when none */
+  gint64   end;
+} Paragraphs;
+
+static void
+paragraphs_flush (Paragraphs *p)
+{
+  if (p->start >= 0)
+    append_range (p->units, p->start, p->end);
+  p->start = -1;
+}
+
+static void
+add_paragraph_line (const char *text,
+                    gint64      start,
+                    gint64      end,
+                    int         break_len,
+                    gpointer    user_data)
+{
+  Paragraphs *p = user_data;
+  /* U+2029 PARAGRAPH SEPARATOR ends a paragraph by definition, as a blank line does. */
+  gboolean separator = break_len == 3 && (guchar) text[end + 2] == 0xA9;
+
+  if (!trim_white (text, &start, &end))
+    {
+      paragraphs_flush (p);
+      return;
+    }
+  if (p->start < 0)
+    p->start = start;
+  p->end = end;
+  if (separator)
+    paragraphs_flush (p);
+}
+
+/* Segments between the boundaries Pango's UAX #29 implementation marks. */
+typedef enum
+{
+  BOUNDARY_WORD,
+  BOUNDARY_SENTENCE,
+  BOUNDARY_GRAPHEME,
+} BoundaryKind;
+
+static void
+segment_pango (const char   *text,
+               gint64        len,
+               BoundaryKind  boundary,
+               GArray       *units)
+{
+  glong n_chars = g_utf8_strlen (text, len);
+  g_autofree PangoLogAttr *attrs = g_new0 (PangoLogAttr, n_chars + 1);
+  const char *p = text;
+  gint64 seg_start = 0;
+  gboolean seg_has_ink = FALSE;
+
+  /* No language: the default (UAX #29) rules, the same whatever the locale. */
+  pango_get_log_attrs (text, (int) len, -1, NULL, attrs, n_chars + 1);
+
+  for (glong i = 0; i <= n_chars; i++)
+    {
+      gint64 pos = p - text;
+      gboolean at_boundary;
+
+      switch (boundary)
+        {
+        case BOUNDARY_WORD:
+          at_boundary = attrs[i].is_word_boundary;
+          break;
+        case BOUNDARY_SENTENCE:
+          at_boundary = attrs[i].is_sentence_boundary;
+          break;
+        case BOUNDARY_GRAPHEME:
+        default:
+          at_boundary = attrs[i].is_cursor_position;
+          break;
+        }
+      /* The end of the text ends the last segment whatever Pango says there. */
+      if (i == n_chars)
+        at_boundary = TRUE;
+
+      if (at_boundary && pos > seg_start)
+        {
+          if (boundary == BOUNDARY_SENTENCE)
+            {
+              gint64 s = seg_start, e = pos;
+
+              if (trim_white (text, &s, &e))
+                append_range (units, s, e);
+            }
+          else if (seg_has_ink)
+            append_range (units, seg_start, pos);
+          seg_start = pos;
+          seg_has_ink = FALSE;
+        }
+      if (i == n_chars)
+        break;
+      if (!g_unichar_isspace (g_utf8_get_char (p)))
+        seg_has_ink = TRUE;
+      p = g_utf8_next_char (p);
+    }
+}
+
+/**
+ * arb_units_segment:
+ * @text: valid UTF-8 (a programmer error otherwise: NULL and a critical)
+ * @len: its length in bytes, or -1 when NUL-terminated
+ * @kind: which units
+ *
+ * Returns: (transfer full) (element-type ArbRange): the units of @text, in order,
+ *   non-overlapping, never empty and never only white space
+ */
+GArray *
+arb_units_segment (const char  *text,
+                   gssize       len,
+                   ArbUnitKind  kind)
+{
+  GArray *units;
+
+  g_return_val_if_fail (text != NULL || len == 0, NULL);
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (kind_names), NULL);
+
+  if (len < 0)
+    len = strlen (text);
+  g_return_val_if_fail (len <= G_MAXINT, NULL);   /* Pango counts in int */
+  g_return_val_if_fail (g_utf8_validate_len (text, len, NULL), NULL);
+
+  units = g_array_new (FALSE, FALSE, sizeof (ArbRange));
+  if (len == 0)
+    return units;
+
+  switch (kind)
+    {
+    case ARB_UNITS_WORDS:
+      segment_pango (text, len, BOUNDARY_WORD, units);
+      break;
+    case ARB_UNITS_SENTENCES:
+      segment_pango (text, len, BOUNDARY_SENTENCE, units);
+      break;
+    case ARB_UNITS_CHARACTERS:
+      segment_pango (text, len, BOUNDARY_GRAPHEME, units);
+      break;
+    case ARB_UNITS_LINES:
+      foreach_line (text, len, add_line, units);
+      break;
+    case ARB_UNITS_PARAGRAPHS:
+      {
+        Paragraphs p = { units, -1, -1 };
+
+        foreach_line (text, len, add_paragraph_line, &p);
+        paragraphs_flush (&p);
+      }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  return units;
+}
+
+/* ---- reasoning steps ------------------------------------------------------------------- */
+
+typedef struct
+{
+  GRegex  *regex;
+  gint64   len;
+  GArray  *cuts;      /* gint64 line starts where the pattern matched */
+  GError  *error;
+} StepCuts;
+
+static void
+find_step_cut (const char *text,
+               gint64      start,
+               gint64      end,
+               int         break_len,
+               gpointer    user_data)
+{
+  StepCuts *c = user_data;
+  g_autoptr(GMatchInfo) info = NULL;
+
+  if (c->error != NULL)
+    return;
+  if (g_regex_match_full (c->regex, text, c->len, start,
+                          G_REGEX_MATCH_ANCHORED | G_REGEX_MATCH_NEWLINE_ANY, &info, &c->error))
+    g_array_append_val (c->cuts, start);
+}
+
+static void
+append_trimmed (GArray     *units,
+                const char *text,
+                gint64      start,
+                gint64      end)
+{
+  if (trim_white (text, &start, &end))
+    append_range (units, start, end);
+}
+
+/**
+ * arb_units_steps_by_pattern:
+ * @text: valid UTF-8
+ * @len: its length in bytes, or -1 when NUL-terminated
+ * @pattern: a GRegex (PCRE) pattern, tried at the start of each line
+ * @error: a GRegexError for a bad pattern or a match that hits PCRE's limits
+ *
+ * Each step runs from a line where @pattern matches to the next such line, trimmed of white
+ * space at both ends. The pattern is anchored at the line's start; "^" also matches there.
+ *
+ * Returns: (transfer full) (element-type ArbRange): the steps, or NULL with @error
+ */
+GArray *
+arb_units_steps_by_pattern (const char  *text,
+                            gssize       len,
+                            const char  *pattern,
+                            GError     **error)
+{
+  g_autoptr(GRegex) regex = NULL;
+  g_autoptr(GArray) cuts = NULL;
+  GArray *units;
+  StepCuts c;
+  gint64 prev;
+
+  g_return_val_if_fail (text != NULL || len == 0, NULL);
+  g_return_val_if_fail (pattern != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (len < 0)
+    len = strlen (text);
+  g_return_val_if_fail (g_utf8_validate_len (text, len, NULL), NULL);
+
+  regex = g_regex_new (pattern, G_REGEX_MULTILINE, G_REGEX_MATCH_NEWLINE_ANY, error);
+  if (regex == NULL)
+    return NULL;
+
+  cuts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  c = (StepCuts) { regex, len, cuts, NULL };
+  foreach_line (text, len, find_step_cut, &c);
+  if (c.error != NULL)
+    {
+      g_propagate_prefixed_error (error, c.error, "step pattern “%s”: ", pattern);
+      return NULL;
+    }
+
+  units = g_array_new (FALSE, FALSE, sizeof (ArbRange));
+  prev = 0;
+  for (guint i = 0; i < cuts->len; i++)
+    {
+      gint64 cut = g_array_index (cuts, gint64, i);
+
+      append_trimmed (units, text, prev, cut);
+      prev = cut;
+    }
+  append_trimmed (units, text, prev, len);
+  return units;
+}
