@@ -1055,3 +1055,27 @@ arb_queue_undo_label (ArbQueue  *queue,
     return -1;
   return found_generation;
 }
+
+/* The prompt's messages JSON, for showing the conversation a generation answers. */
+char *
+arb_workspace_get_prompt_messages (ArbWorkspace  *ws,
+                                   gint64         prompt_id,
+                                   GError       **error)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (ws, "SELECT messages FROM prompts WHERE id = ?",
+                                               error);
+  char *messages = NULL;
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, prompt_id);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    messages = column_dup (stmt, 0);
+  sqlite3_reset (stmt);
+  if (messages == NULL)
+    g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_NOT_FOUND,
+                 "no prompt with id %" G_GINT64_FORMAT, prompt_id);
+  return messages;
+}
