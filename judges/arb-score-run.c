@@ -16,8 +16,8 @@
 
 #include <json.h>
 
-#include "arb-api-key.h"
 #include "arb-calls.h"
+#include "arb-endpoints.h"
 #include "arb-judge-template.h"
 #include "arb-score-run.h"
 
@@ -408,17 +408,11 @@ fail:
   return FALSE;
 }
 
-static void
-free_keys (char  **keys,
-           guint   n)
+static char *
+score_url (const char *base,
+           gpointer    user_data)
 {
-  for (guint i = 0; keys != NULL && i < n; i++)
-    if (keys[i] != NULL)
-      {
-        memset (keys[i], 0, strlen (keys[i]));
-        g_free (keys[i]);
-      }
-  g_free (keys);
+  return arb_score_endpoint_url (base, (ArbScoreApi) GPOINTER_TO_INT (user_data));
 }
 
 /**
@@ -448,9 +442,7 @@ arb_score_run (ArbWorkspace           *ws,
   g_autofree char *identity = NULL;
   g_autofree char *kind = NULL;
   g_autofree char *config = NULL;
-  g_autofree ArbHttpEndpoint *endpoints = NULL;
-  g_auto(GStrv) urls = NULL;
-  char **keys = NULL;   /* per endpoint, from the keyring; wiped before they are freed */
+  g_autoptr(ArbEndpoints) eps = NULL;
   const char *api_key = NULL;
   Run run = { 0 };
   ArbHttpOptions http = { 0 };
@@ -477,13 +469,9 @@ arb_score_run (ArbWorkspace           *ws,
     }
   if (options->api_key_env != NULL && !options->dry_run)
     {
-      api_key = g_getenv (options->api_key_env);
-      if (api_key == NULL || *api_key == '\0')
-        {
-          g_set_error (error, ARB_JUDGE_ERROR, ARB_JUDGE_ERROR_NO_KEY,
-                       "the environment variable %s holds no API key", options->api_key_env);
-          goto fail;
-        }
+      api_key = arb_endpoints_env_key (options->api_key_env, error);
+      if (api_key == NULL)
+        goto fail;
     }
 
   /* The rater is the model and the API's input form; never the endpoint. */
@@ -615,55 +603,13 @@ arb_score_run (ArbWorkspace           *ws,
 
   if (requests->len > 0)
     {
-      urls = g_new0 (char *, options->n_endpoints + 1);
-      endpoints = g_new0 (ArbHttpEndpoint, options->n_endpoints);
-      keys = g_new0 (char *, options->n_endpoints);
-      for (guint i = 0; i < options->n_endpoints; i++)
-        {
-          g_autofree char *url = NULL;
-          g_autofree char *key_env = NULL;
-          guint concurrency = options->concurrency > 0 ? options->concurrency : 16;
-          double rpm = options->rpm, tpm = 0;
-
-          /* "URL concurrency=N rpm=N tpm=N key-env=VAR": limits and a key of its own. */
-          if (!arb_http_endpoint_parse (options->endpoints[i], &url, &concurrency, &rpm, &tpm,
-                                        &key_env, error))
-            goto fail;
-          urls[i] = arb_score_endpoint_url (url, options->api);
-          endpoints[i].url = urls[i];
-          if (key_env != NULL)
-            {
-              const char *value = g_getenv (key_env);
-
-              if (value == NULL || *value == '\0')
-                {
-                  g_set_error (error, ARB_JUDGE_ERROR, ARB_JUDGE_ERROR_NO_KEY,
-                               "the environment variable %s holds no API key", key_env);
-                  goto fail;
-                }
-              keys[i] = g_strdup (value);
-            }
-          else if (api_key != NULL)
-            keys[i] = g_strdup (api_key);
-          else
-            {
-              /* Without --api-key-env, the endpoint's key comes from the keyring, if any. */
-              g_autoptr(GError) local = NULL;
-
-              keys[i] = arb_api_key_lookup (url, &local);
-              if (local != NULL)
-                {
-                  g_propagate_error (error, g_steal_pointer (&local));
-                  goto fail;
-                }
-            }
-          endpoints[i].api_key = keys[i];
-          endpoints[i].concurrency = concurrency;
-          endpoints[i].rpm = rpm;
-          endpoints[i].tpm = tpm;
-        }
-      http.endpoints = endpoints;
-      http.n_endpoints = options->n_endpoints;
+      eps = arb_endpoints_resolve (options->endpoints, options->n_endpoints, api_key,
+                                   options->concurrency, options->rpm, 0, score_url,
+                                   GINT_TO_POINTER (options->api), error);
+      if (eps == NULL)
+        goto fail;
+      http.endpoints = eps->endpoints;
+      http.n_endpoints = eps->n_endpoints;
       http.timeout = options->timeout > 0 ? options->timeout : 120;
       http.max_attempts = options->max_attempts > 0 ? options->max_attempts : 6;
       http.retry_budget = options->retry_budget != 0 ? options->retry_budget
@@ -682,7 +628,6 @@ arb_score_run (ArbWorkspace           *ws,
     goto fail;
 
 done:
-  free_keys (keys, options->n_endpoints);
   run.result.seconds = (g_get_monotonic_time () - run.started) / 1e6;
   if (out_result != NULL)
     *out_result = run.result;
@@ -696,7 +641,6 @@ done:
 fail_in_transaction:
   arb_calls_rollback (ws);
 fail:
-  free_keys (keys, options->n_endpoints);
   run.result.seconds = (g_get_monotonic_time () - run.started) / 1e6;
   if (out_result != NULL)
     *out_result = run.result;
