@@ -21,6 +21,8 @@
 #include "arb-pack-dialogs.h"
 #include "arb-judges-page.h"
 #include "arb-review-page.h"
+#include "arb-spans-page.h"
+#include "arb-steps-page.h"
 #include "arb-window.h"
 
 struct _ArbWindow
@@ -43,10 +45,14 @@ struct _ArbWindow
   ArbOverviewPage      *overview;
   ArbComparePage       *compare;
   ArbReviewPage        *review;
+  ArbSpansPage         *spans;
+  ArbStepsPage         *steps;
   ArbDashboardPage     *dashboard;
   GtkWidget            *review_slot;    /* the stack's children for the pages made when first */
   GtkWidget            *dashboard_slot; /* shown (or asked for): a window starts faster */
   GtkWidget            *judges_slot;
+  GtkWidget            *spans_slot;
+  GtkWidget            *steps_slot;
   GtkWidget            *export_slot;
   ArbExportPage        *export_page;
   ArbJudgesPage        *judges;
@@ -388,6 +394,20 @@ ensure_page (ArbWindow *self,
       page = GTK_WIDGET (self->export_page);
       arb_export_page_set_workspace (self->export_page, self->workspace);
     }
+  else if (slot == self->spans_slot)
+    {
+      self->spans = arb_spans_page_new ();
+      page = GTK_WIDGET (self->spans);
+      arb_spans_page_set_workspace (self->spans, self->workspace,
+                                    arb_compare_page_get_annotator (self->compare));
+    }
+  else if (slot == self->steps_slot)
+    {
+      self->steps = arb_steps_page_new ();
+      page = GTK_WIDGET (self->steps);
+      arb_steps_page_set_workspace (self->steps, self->workspace,
+                                    arb_compare_page_get_annotator (self->compare));
+    }
   else if (slot == self->judges_slot)
     {
       self->judges = arb_judges_page_new ();
@@ -411,7 +431,8 @@ arb_window_get_page (ArbWindow  *self,
   g_return_val_if_fail (ARB_IS_WINDOW (self), NULL);
   child = gtk_stack_get_child_by_name (self->pages, name);
   if (child != NULL && (child == self->review_slot || child == self->dashboard_slot ||
-                        child == self->judges_slot || child == self->export_slot))
+                        child == self->judges_slot || child == self->export_slot ||
+                        child == self->spans_slot || child == self->steps_slot))
     return ensure_page (self, child);
   return child;
 }
@@ -441,6 +462,26 @@ visible_page_changed_cb (ArbWindow *self)
     }
   if (gtk_stack_get_visible_child (self->pages) == self->judges_slot)
     ensure_page (self, self->judges_slot);
+  /* The span and step pages label as whoever labels on the compare page, from the same queue
+   * rules; they take the keyboard when shown. */
+  if (gtk_stack_get_visible_child (self->pages) == self->spans_slot)
+    {
+      const char *who = arb_compare_page_get_annotator (self->compare);
+
+      if (ensure_page (self, self->spans_slot) != NULL &&
+          g_strcmp0 (arb_spans_page_get_annotator (self->spans), who) != 0)
+        arb_spans_page_set_workspace (self->spans, self->workspace, who);
+      arb_spans_page_focus (self->spans);
+    }
+  if (gtk_stack_get_visible_child (self->pages) == self->steps_slot)
+    {
+      const char *who = arb_compare_page_get_annotator (self->compare);
+
+      if (ensure_page (self, self->steps_slot) != NULL &&
+          g_strcmp0 (arb_steps_page_get_annotator (self->steps), who) != 0)
+        arb_steps_page_set_workspace (self->steps, self->workspace, who);
+      arb_steps_page_focus (self->steps);
+    }
   if (gtk_stack_get_visible_child (self->pages) == self->export_slot)
     ensure_page (self, self->export_slot);
   /* On a narrow window choosing a page in the sidebar shows it. */
@@ -585,6 +626,10 @@ set_workspace (ArbWindow    *self,
     arb_dashboard_page_set_workspace (self->dashboard, ws);
   if (self->judges != NULL)
     arb_judges_page_set_workspace (self->judges, ws);
+  if (self->spans != NULL)
+    arb_spans_page_set_workspace (self->spans, ws, arb_compare_page_get_annotator (self->compare));
+  if (self->steps != NULL)
+    arb_steps_page_set_workspace (self->steps, ws, arb_compare_page_get_annotator (self->compare));
   if (self->export_page != NULL)
     arb_export_page_set_workspace (self->export_page, ws);
   /* Reviewing and the dashboard are not for someone labelling under --annotator (they would
@@ -1456,6 +1501,12 @@ arb_window_init (ArbWindow *self)
   self->compare = arb_compare_page_new ();
   arb_window_add_page (self, GTK_WIDGET (self->compare), "compare", _("Compare"),
                        "view-dual-symbolic");
+  self->spans_slot = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  arb_window_add_page (self, self->spans_slot, "spans", _("Spans"),
+                       "format-text-underline-symbolic");
+  self->steps_slot = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
+  arb_window_add_page (self, self->steps_slot, "steps", _("Steps"),
+                       "view-list-ordered-symbolic");
   self->review_slot = gtk_box_new (GTK_ORIENTATION_VERTICAL, 0);
   arb_window_add_page (self, self->review_slot, "review", _("Review"),
                        "dialog-question-symbolic");

@@ -1079,3 +1079,30 @@ arb_workspace_get_prompt_messages (ArbWorkspace  *ws,
                  "no prompt with id %" G_GINT64_FORMAT, prompt_id);
   return messages;
 }
+
+/* The tokenizers with tokenizations of @generation_id (or of any generation, -1), by name. */
+GStrv
+arb_workspace_list_tokenizers (ArbWorkspace  *ws,
+                               gint64         generation_id,
+                               GError       **error)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  sqlite3_stmt *stmt = _arb_workspace_prepare (ws,
+                                               "SELECT DISTINCT tokenizer FROM tokenizations"
+                                               " WHERE ?1 < 0 OR generation_id = ?1 ORDER BY 1",
+                                               error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, generation_id);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_strv_builder_add (names, (const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ws), "listing tokenizers");
+      return NULL;
+    }
+  return g_strv_builder_end (names);
+}

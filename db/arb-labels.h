@@ -76,6 +76,10 @@ char    *arb_workspace_get_prompt_messages (ArbWorkspace *workspace,
                                           gint64         prompt_id,
                                           GError       **error);
 
+GStrv    arb_workspace_list_tokenizers   (ArbWorkspace  *workspace,
+                                          gint64         generation_id,
+                                          GError       **error);
+
 /* The generation's steps as byte ranges (ArbRange array): imported steps when it has them,
  * else the workspace's step rule applied to its text. @out_source: "imported" or the rule. */
 GArray  *arb_workspace_get_steps         (ArbWorkspace  *workspace,
