@@ -738,3 +738,398 @@ arb_units_steps_by_pattern (const char  *text,
   append_trimmed (units, text, prev, len);
   return units;
 }
+
+/* ---- model pieces ---------------------------------------------------------------------- */
+
+#define SP_SPACE "\xE2\x96\x81"   /* U+2581 LOWER ONE EIGHTH BLOCK, SentencePiece's space */
+
+/* GPT-2's bytes_to_unicode() (openai/gpt-2 src/encoder.py, also Hugging Face's ByteLevel
+ * pre-tokenizer): the printable bytes ! to ~, ¡ to ¬ and ® to ÿ stand for themselves; the 68
+ * others (0x00-0x20, 0x7F-0xA0, 0xAD), in increasing order, become U+0100 + n. So a space is
+ * U+0120 "Ġ" and a newline U+010A "Ċ". */
+static inline gboolean
+byte_level_printable (guint c)
+{
+  return (c >= 0x21 && c <= 0x7E) || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE && c <= 0xFF);
+}
+
+/* The byte a code point of a byte-level piece stands for, or -1. */
+static int
+byte_level_to_byte (gunichar c)
+{
+  guint n;
+
+  if (byte_level_printable (c))
+    return (int) c;
+  if (c < 0x100 || c >= 0x100 + 68)
+    return -1;
+  n = c - 0x100;
+  if (n < 33)
+    return (int) n;                 /* 0x00-0x20 */
+  if (n < 33 + 34)
+    return (int) (0x7F + n - 33);   /* 0x7F-0xA0 */
+  return 0xAD;
+}
+
+/**
+ * arb_byte_level_char:
+ * @byte: a byte
+ *
+ * The inverse of the byte-level decoding: the code point GPT-2's table maps @byte to.
+ *
+ * Returns: a code point in U+0021-U+0143
+ */
+gunichar
+arb_byte_level_char (guint8 byte)
+{
+  if (byte_level_printable (byte))
+    return byte;
+  if (byte <= 0x20)
+    return 0x100 + byte;
+  if (byte >= 0x7F && byte <= 0xA0)
+    return 0x100 + 33 + (byte - 0x7F);
+  return 0x100 + 67;   /* 0xAD, SOFT HYPHEN */
+}
+
+/* "<s>", "<|eot_id|>", "<｜end▁of▁sentence｜>": kept as their own text. */
+static gboolean
+looks_special (const char *piece,
+               gsize       len)
+{
+  return len >= 3 && piece[0] == '<' && piece[len - 1] == '>';
+}
+
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  return -1;
+}
+
+/* SentencePiece's byte-fallback piece "<0xNN>": its byte, else -1. */
+static int
+sentencepiece_byte (const char *piece,
+                    gsize       len)
+{
+  int hi, lo;
+
+  if (len != 6 || memcmp (piece, "<0x", 3) != 0 || piece[5] != '>')
+    return -1;
+  hi = hex_value (piece[3]);
+  lo = hex_value (piece[4]);
+  return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+static gboolean
+decode_sentencepiece (const char *piece,
+                      gsize       len,
+                      GByteArray *out)
+{
+  int byte = sentencepiece_byte (piece, len);
+  gsize run = 0, i = 0;
+
+  if (byte >= 0)
+    {
+      guint8 b = byte;
+
+      g_byte_array_append (out, &b, 1);
+      return TRUE;
+    }
+  if (!g_utf8_validate_len (piece, len, NULL))
+    return FALSE;
+  while (i < len)
+    {
+      if (i + 3 <= len && memcmp (piece + i, SP_SPACE, 3) == 0)
+        {
+          g_byte_array_append (out, (const guint8 *) piece + run, i - run);
+          g_byte_array_append (out, (const guint8 *) " ", 1);
+          i += 3;
+          run = i;
+        }
+      else
+        i++;
+    }
+  g_byte_array_append (out, (const guint8 *) piece + run, len - run);
+  return TRUE;
+}
+
+static gboolean
+decode_byte_level (const char *piece,
+                   gsize       len,
+                   GByteArray *out)
+{
+  guint old_len = out->len;
+
+  if (!g_utf8_validate_len (piece, len, NULL))
+    return FALSE;
+  for (const char *p = piece; p < piece + len; p = g_utf8_next_char (p))
+    {
+      int byte = byte_level_to_byte (g_utf8_get_char (p));
+      guint8 b;
+
+      if (byte < 0)
+        {
+          g_byte_array_set_size (out, old_len);
+          if (!looks_special (piece, len))
+            return FALSE;
+          g_byte_array_append (out, (const guint8 *) piece, len);
+          return TRUE;
+        }
+      b = byte;
+      g_byte_array_append (out, &b, 1);
+    }
+  return TRUE;
+}
+
+/**
+ * arb_piece_decode:
+ * @piece: a vocabulary piece
+ * @len: its length in bytes, or -1 when NUL-terminated
+ * @encoding: how the vocabulary writes bytes; %ARB_PIECES_AUTO guesses from this piece alone
+ * @out: the decoded bytes are appended here
+ *
+ * Returns: FALSE (and @out unchanged) when @piece cannot be in @encoding: not valid UTF-8 in
+ *   SentencePiece or byte-level, or a character outside GPT-2's byte table in byte-level
+ */
+gboolean
+arb_piece_decode (const char       *piece,
+                  gssize            len,
+                  ArbPieceEncoding  encoding,
+                  GByteArray       *out)
+{
+  g_return_val_if_fail (piece != NULL || len == 0, FALSE);
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (len < 0)
+    len = strlen (piece);
+
+  if (encoding == ARB_PIECES_AUTO)
+    {
+      g_autofree char *copy = g_strndup (piece, len);
+      const char *one[] = { copy, NULL };
+
+      /* A piece with a NUL in it cannot be told apart by the guess; it is only text. */
+      encoding = memchr (piece, '\0', len) ? ARB_PIECES_TEXT : arb_pieces_guess_encoding (one);
+    }
+
+  switch (encoding)
+    {
+    case ARB_PIECES_TEXT:
+      g_byte_array_append (out, (const guint8 *) piece, len);
+      return TRUE;
+    case ARB_PIECES_SENTENCEPIECE:
+      return decode_sentencepiece (piece, len, out);
+    case ARB_PIECES_BYTE_LEVEL:
+      return decode_byte_level (piece, len, out);
+    case ARB_PIECES_AUTO:
+    default:
+      g_return_val_if_reached (FALSE);
+    }
+}
+
+/**
+ * arb_pieces_guess_encoding:
+ * @pieces: (array zero-terminated=1): the pieces of one tokenisation
+ *
+ * Byte-level when every piece (other than "<…>" special tokens) decodes in it, the decoded
+ * bytes together are valid UTF-8, and some piece uses a character above U+007F (its marks "Ġ",
+ * "Ċ", or "Ã©"-style high bytes): text pieces with a plain space or an accented letter fail one
+ * of these. Else SentencePiece when a piece holds "▁" or is "<0xNN>". Else text (which is also
+ * right for ASCII byte-level pieces without spaces, as they decode to themselves).
+ *
+ * Returns: the encoding, never %ARB_PIECES_AUTO
+ */
+ArbPieceEncoding
+arb_pieces_guess_encoding (const char * const *pieces)
+{
+  g_autoptr(GByteArray) joined = g_byte_array_new ();
+  gboolean byte_level = TRUE, high = FALSE;
+
+  g_return_val_if_fail (pieces != NULL, ARB_PIECES_TEXT);
+
+  for (guint i = 0; pieces[i] != NULL && byte_level; i++)
+    {
+      gsize len = strlen (pieces[i]);
+
+      if (looks_special (pieces[i], len))
+        continue;
+      if (!decode_byte_level (pieces[i], len, joined))
+        byte_level = FALSE;
+      for (gsize k = 0; k < len && !high; k++)
+        high = (guchar) pieces[i][k] >= 0x80;
+    }
+  if (byte_level && high && g_utf8_validate_len ((const char *) joined->data, joined->len, NULL))
+    return ARB_PIECES_BYTE_LEVEL;
+
+  for (guint i = 0; pieces[i] != NULL; i++)
+    if (strstr (pieces[i], SP_SPACE) != NULL ||
+        sentencepiece_byte (pieces[i], strlen (pieces[i])) >= 0)
+      return ARB_PIECES_SENTENCEPIECE;
+
+  return ARB_PIECES_TEXT;
+}
+
+/* ---- aligning tokens with the text ---------------------------------------------------- */
+
+/* memmem() without _GNU_SOURCE: the first occurrence of @needle in @hay at or after @from. */
+static gssize
+find_bytes (const guint8 *hay,
+            gsize         hay_len,
+            gsize         from,
+            const guint8 *needle,
+            gsize         needle_len)
+{
+  if (needle_len == 0)
+    return from <= hay_len ? (gssize) from : -1;
+  while (from + needle_len <= hay_len)
+    {
+      const guint8 *p = memchr (hay + from, needle[0], hay_len - needle_len + 1 - from);
+
+      if (p == NULL)
+        return -1;
+      if (memcmp (p, needle, needle_len) == 0)
+        return p - hay;
+      from = p - hay + 1;
+    }
+  return -1;
+}
+
+static gssize
+find_last_bytes (const guint8 *hay,
+                 gsize         hay_len,
+                 const guint8 *needle,
+                 gsize         needle_len)
+{
+  gssize last = -1, at;
+
+  if (needle_len == 0)
+    return hay_len;
+  for (at = find_bytes (hay, hay_len, 0, needle, needle_len); at >= 0;
+       at = find_bytes (hay, hay_len, at + 1, needle, needle_len))
+    last = at;
+  return last;
+}
+
+/* Up to 24 bytes from @p, as readable text for an error message: control characters escaped,
+ * everything else (any non-ASCII character) left as it is. */
+static char *
+snippet (const guint8 *p,
+         gsize         len)
+{
+  char high[129];
+  g_autofree char *valid = NULL;
+
+  if (len == 0)
+    return g_strdup ("(the end)");
+  for (int i = 0; i < 128; i++)
+    high[i] = (char) (0x80 + i);
+  high[128] = '\0';
+  valid = g_utf8_make_valid ((const char *) p, MIN (len, 24));
+  return g_strescape (valid, high);
+}
+
+static void
+set_mismatch_error (GError      **error,
+                    const char   *text,
+                    gsize         len,
+                    const guint8 *joined,
+                    gsize         joined_len)
+{
+  gsize lo = 0, hi = len;   /* the longest prefix of @text found in @joined has lo bytes */
+  gssize at;
+  g_autofree char *text_next = NULL;
+  g_autofree char *tokens_next = NULL;
+
+  while (lo < hi)
+    {
+      gsize mid = lo + (hi - lo + 1) / 2;
+
+      if (find_bytes (joined, joined_len, 0, (const guint8 *) text, mid) >= 0)
+        lo = mid;
+      else
+        hi = mid - 1;
+    }
+  /* Back to a character boundary so the message shows whole characters. */
+  while (lo > 0 && lo < len && is_continuation ((guchar) text[lo]))
+    lo--;
+  at = find_last_bytes (joined, joined_len, (const guint8 *) text, lo);
+  text_next = snippet ((const guint8 *) text + lo, len - lo);
+  tokens_next = snippet (joined + at + lo, joined_len - at - lo);
+  g_set_error (error, ARB_EVAL_ERROR, ARB_EVAL_ERROR_INVALID,
+               "the tokens do not reproduce the text: they hold its first %" G_GSIZE_FORMAT
+               " bytes (%" G_GINT64_FORMAT " characters) at byte %" G_GSSIZE_FORMAT
+               " of their %" G_GSIZE_FORMAT ", then the text has “%s” where the tokens have “%s”",
+               lo, (gint64) g_utf8_strlen (text, lo), at, joined_len, text_next, tokens_next);
+}
+
+/**
+ * arb_tokens_align:
+ * @text: the generation's text
+ * @len: its length in bytes, or -1 when NUL-terminated
+ * @decoded: (element-type GBytes): each token's bytes, in order (arb_piece_decode())
+ * @error: %ARB_EVAL_ERROR_INVALID when the tokens do not reproduce @text
+ *
+ * The tokens' bytes are joined and @text is looked for in them, last occurrence first (the
+ * response comes after the prompt in a chat template). Each token's range in the joined bytes
+ * is clipped to that occurrence and made relative to @text: tokens before it get {0, 0}, after
+ * it {len, len}. A space a SentencePiece tokenizer put before the first word is then simply a
+ * byte before the occurrence.
+ *
+ * Returns: (transfer full) (element-type ArbRange): one range per token, or NULL with @error
+ */
+GArray *
+arb_tokens_align (const char  *text,
+                  gssize       len,
+                  GPtrArray   *decoded,
+                  GError     **error)
+{
+  g_autoptr(GByteArray) joined = g_byte_array_new ();
+  g_autofree gint64 *starts = NULL;
+  GArray *ranges;
+  gssize at;
+
+  g_return_val_if_fail (text != NULL || len == 0, NULL);
+  g_return_val_if_fail (decoded != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (len < 0)
+    len = strlen (text);
+
+  starts = g_new (gint64, decoded->len + 1);
+  for (guint i = 0; i < decoded->len; i++)
+    {
+      GBytes *bytes = g_ptr_array_index (decoded, i);
+      gsize n = 0;
+      const guint8 *data;
+
+      g_return_val_if_fail (bytes != NULL, NULL);
+      data = g_bytes_get_data (bytes, &n);
+      starts[i] = joined->len;
+      g_byte_array_append (joined, data, n);
+    }
+  starts[decoded->len] = joined->len;
+
+  at = find_last_bytes (joined->data, joined->len, (const guint8 *) text, len);
+  if (at < 0)
+    {
+      set_mismatch_error (error, text, len, joined->data, joined->len);
+      return NULL;
+    }
+
+  ranges = g_array_sized_new (FALSE, FALSE, sizeof (ArbRange), decoded->len);
+  for (guint i = 0; i < decoded->len; i++)
+    {
+      ArbRange r = {
+        CLAMP (starts[i], at, at + (gint64) len) - at,
+        CLAMP (starts[i + 1], at, at + (gint64) len) - at,
+      };
+
+      g_array_append_val (ranges, r);
+    }
+  return ranges;
+}

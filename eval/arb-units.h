@@ -64,7 +64,8 @@ gboolean     arb_unit_kind_from_string      (const char         *name,
                                              ArbUnitKind        *out_kind);
 const char  *arb_unit_kind_to_string        (ArbUnitKind         kind);
 
-/* The units of @text, in order, non-overlapping, never empty. */
+/* The units of @text, in order, non-overlapping, never empty, never only white space
+ * (g_unichar_isspace()). @text must be valid UTF-8 (else NULL and a critical: a caller's bug). */
 GArray      *arb_units_segment              (const char         *text,
                                              gssize              len,
                                              ArbUnitKind         kind);
@@ -115,8 +116,13 @@ gboolean     arb_piece_decode               (const char         *piece,
                                              ArbPieceEncoding    encoding,
                                              GByteArray         *out);
 
+/* The code point GPT-2's byte-level table writes @byte as (U+0021-U+0143); the inverse of
+ * arb_piece_decode() with %ARB_PIECES_BYTE_LEVEL, for building byte-level pieces. */
+gunichar     arb_byte_level_char            (guint8              byte);
+
 /* The encoding most consistent with @pieces (NULL-terminated): byte-level when pieces use its
- * marks, SentencePiece when they use "▁" or "<0xNN>", else text. */
+ * marks ("Ġ", or "Ã©"-style high bytes) and all decode in it to valid UTF-8, SentencePiece when
+ * they use "▁" or "<0xNN>", else text. Never ARB_PIECES_AUTO. */
 ArbPieceEncoding arb_pieces_guess_encoding  (const char * const *pieces);
 
 /* Byte ranges of each token within @text. @decoded holds each token's bytes (GBytes*) in
@@ -125,8 +131,9 @@ ArbPieceEncoding arb_pieces_guess_encoding  (const char * const *pieces);
  * that lies outside @text gets the empty range at the nearest end of it ({0,0} or {len,len}); a token that
  * straddles an end of @text is clipped to it; a token that ends inside a multi-byte character
  * (a byte-fallback piece) keeps its exact byte range. When @text occurs more than once, the
- * last occurrence is used (the response comes after the prompt). NULL with @error when the
- * tokens do not reproduce @text. */
+ * last occurrence is used (the response comes after the prompt). NULL with @error
+ * (ARB_EVAL_ERROR_INVALID, saying where the first difference is) when the tokens do not
+ * reproduce @text. */
 GArray      *arb_tokens_align               (const char         *text,
                                              gssize              len,
                                              GPtrArray          *decoded,

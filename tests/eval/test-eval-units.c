@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "arb-eval.h"
 #include "arb-units.h"
 
 #define N_ITERATIONS 400
@@ -145,14 +146,16 @@ random_tokens (GRand *rand,
   while (pos < len)
     {
       ArbRange r;
+      gint64 step;
 
       if (g_rand_int_range (rand, 0, 10) == 0)
         {
           r.start = r.end = pos;
           g_array_append_val (tokens, r);
         }
+      step = g_rand_int_range (rand, 1, 7);
       r.start = pos;
-      r.end = MIN (len, pos + g_rand_int_range (rand, 1, 7));
+      r.end = MIN (len, pos + step);
       g_array_append_val (tokens, r);
       pos = r.end;
     }
@@ -524,6 +527,457 @@ test_segment_speed (void)
     }
 }
 
+/* ---- pieces and alignment ------------------------------------------------------------ */
+
+/* A random split of [0, len) into non-empty tokens, cutting anywhere, inside characters too. */
+static GArray *
+random_split (GRand *rand,
+              gint64 len)
+{
+  GArray *split = g_array_new (FALSE, FALSE, sizeof (ArbRange));
+
+  for (gint64 pos = 0; pos < len;)
+    {
+      gint64 step = g_rand_int_range (rand, 1, 9);   /* not inside MIN (): it evaluates twice */
+      ArbRange r = { pos, MIN (len, pos + step) };
+
+      g_array_append_val (split, r);
+      pos = r.end;
+    }
+  return split;
+}
+
+/* SentencePiece cannot hold part of a character in a piece: such tokens become one
+ * byte-fallback piece per byte, as a SentencePiece tokenizer with byte_fallback does. */
+static GArray *
+refine_for_sentencepiece (const char *text,
+                          GArray     *split)
+{
+  GArray *out = g_array_new (FALSE, FALSE, sizeof (ArbRange));
+
+  for (guint i = 0; i < split->len; i++)
+    {
+      ArbRange r = g_array_index (split, ArbRange, i);
+
+      if (g_utf8_validate_len (text + r.start, r.end - r.start, NULL))
+        g_array_append_val (out, r);
+      else
+        for (gint64 b = r.start; b < r.end; b++)
+          {
+            ArbRange one = { b, b + 1 };
+
+            g_array_append_val (out, one);
+          }
+    }
+  return out;
+}
+
+typedef struct
+{
+  GPtrArray *pieces;   /* char *, NUL-terminated where the encoding allows; text pieces may */
+  GArray    *lengths;  /* gssize, and carry their length here */
+} Pieces;
+
+static void
+pieces_clear (Pieces *p)
+{
+  g_clear_pointer (&p->pieces, g_ptr_array_unref);
+  g_clear_pointer (&p->lengths, g_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Pieces, pieces_clear)
+
+static void
+pieces_add (Pieces     *p,
+            const char *data,
+            gssize      len)
+{
+  if (p->pieces == NULL)
+    {
+      p->pieces = g_ptr_array_new_null_terminated (0, g_free, TRUE);
+      p->lengths = g_array_new (FALSE, FALSE, sizeof (gssize));
+    }
+  if (len < 0)
+    len = strlen (data);
+  g_ptr_array_add (p->pieces, g_strndup (data, len));
+  g_array_append_val (p->lengths, len);
+}
+
+static void
+encode_piece (Pieces           *p,
+              const char       *bytes,
+              gsize             len,
+              ArbPieceEncoding  encoding,
+              gboolean          first)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  switch (encoding)
+    {
+    case ARB_PIECES_TEXT:
+      pieces_add (p, bytes, len);
+      return;
+    case ARB_PIECES_BYTE_LEVEL:
+      for (gsize i = 0; i < len; i++)
+        g_string_append_unichar (s, arb_byte_level_char ((guint8) bytes[i]));
+      break;
+    case ARB_PIECES_SENTENCEPIECE:
+      if (len == 1 && (guchar) bytes[0] >= 0x80)
+        g_string_append_printf (s, "<0x%02X>", (guchar) bytes[0]);
+      else if (len == 1 && bytes[0] == '\n')
+        g_string_append (s, "<0x0A>");
+      else
+        {
+          /* The space SentencePiece puts before the first word (add_dummy_prefix). */
+          if (first && bytes[0] != ' ')
+            g_string_append (s, "\xE2\x96\x81");
+          for (gsize i = 0; i < len; i++)
+            if (bytes[i] == ' ')
+              g_string_append (s, "\xE2\x96\x81");
+            else
+              g_string_append_c (s, bytes[i]);
+        }
+      break;
+    case ARB_PIECES_AUTO:
+    default:
+      g_assert_not_reached ();
+    }
+  pieces_add (p, s->str, s->len);
+}
+
+static GPtrArray *
+decode_all (const Pieces     *p,
+            ArbPieceEncoding  encoding)
+{
+  GPtrArray *decoded = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  for (guint i = 0; p->pieces != NULL && i < p->pieces->len; i++)
+    {
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      const char *piece = g_ptr_array_index (p->pieces, i);
+      gssize len = g_array_index (p->lengths, gssize, i);
+
+      if (!arb_piece_decode (piece, len, encoding, out))
+        g_error ("piece %u “%s” does not decode in encoding %d", i, piece, encoding);
+      g_ptr_array_add (decoded, g_byte_array_free_to_bytes (g_steal_pointer (&out)));
+    }
+  return decoded;
+}
+
+static void
+assert_ranges (GArray     *got,
+               GArray     *expect,
+               guint       offset,
+               const char *what)
+{
+  for (guint i = 0; i < expect->len; i++)
+    {
+      ArbRange e = g_array_index (expect, ArbRange, i);
+      ArbRange g = g_array_index (got, ArbRange, i + offset);
+
+      if (e.start != g.start || e.end != g.end)
+        g_error ("%s: token %u of %u is [%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") instead of [%"
+                 G_GINT64_FORMAT ", %" G_GINT64_FORMAT ")", what, i, expect->len, g.start, g.end, e.start,
+                 e.end);
+    }
+}
+
+static const char *const prefix_pieces[] = { "<|user|>", "\n", "hi", "<|assistant|>", "\n" };
+static const char *const suffix_piece = "<|end|>";
+
+static void
+test_align_properties (void)
+{
+  g_autoptr(GRand) rand = test_rand ();
+  const ArbPieceEncoding encodings[] = {
+    ARB_PIECES_TEXT, ARB_PIECES_SENTENCEPIECE, ARB_PIECES_BYTE_LEVEL,
+  };
+
+  for (int it = 0; it < N_ITERATIONS; it++)
+    {
+      g_autofree char *text = random_text (rand, 30);
+      gint64 len = strlen (text);
+      g_autoptr(GArray) split = random_split (rand, len);
+
+      for (guint e = 0; e < G_N_ELEMENTS (encodings); e++)
+        {
+          ArbPieceEncoding encoding = encodings[e];
+          g_autoptr(GArray) tokens = encoding == ARB_PIECES_SENTENCEPIECE ?
+                                     refine_for_sentencepiece (text, split) :
+                                     g_array_ref (split);
+          g_auto(Pieces) alone = { NULL, NULL };
+          g_auto(Pieces) chat = { NULL, NULL };
+          g_autoptr(GPtrArray) decoded = NULL;
+          g_autoptr(GPtrArray) decoded_chat = NULL;
+          g_autoptr(GPtrArray) decoded_guess = NULL;
+          g_autoptr(GArray) ranges = NULL;
+          g_autoptr(GArray) ranges_chat = NULL;
+          g_autoptr(GError) error = NULL;
+          ArbPieceEncoding guessed;
+
+          for (guint i = 0; i < tokens->len; i++)
+            {
+              ArbRange r = g_array_index (tokens, ArbRange, i);
+
+              encode_piece (&alone, text + r.start, r.end - r.start, encoding, i == 0);
+              encode_piece (&chat, text + r.start, r.end - r.start, encoding, FALSE);
+            }
+
+          /* Alone: exactly the split's ranges back. */
+          decoded = decode_all (&alone, encoding);
+          ranges = arb_tokens_align (text, it % 2 ? -1 : len, decoded, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (ranges->len, ==, tokens->len);
+          assert_ranges (ranges, tokens, 0, "alone");
+
+          /* The guessed encoding decodes to the same bytes. */
+          if (alone.pieces != NULL && encoding != ARB_PIECES_TEXT)
+            {
+              guessed = arb_pieces_guess_encoding ((const char * const *) alone.pieces->pdata);
+              g_assert_cmpint (guessed, !=, ARB_PIECES_AUTO);
+              decoded_guess = decode_all (&alone, guessed);
+              for (guint i = 0; i < decoded->len; i++)
+                g_assert_true (g_bytes_equal (decoded->pdata[i], decoded_guess->pdata[i]));
+            }
+
+          /* Inside a chat template: the template's tokens are empty at the ends. */
+          {
+            g_auto(Pieces) full = { NULL, NULL };
+
+            for (guint i = 0; i < G_N_ELEMENTS (prefix_pieces); i++)
+              {
+                if (strcmp (prefix_pieces[i], "\n") == 0)
+                  encode_piece (&full, "\n", 1, encoding, FALSE);
+                else
+                  pieces_add (&full, prefix_pieces[i], -1);
+              }
+            for (guint i = 0; chat.pieces != NULL && i < chat.pieces->len; i++)
+              pieces_add (&full, chat.pieces->pdata[i], g_array_index (chat.lengths, gssize, i));
+            pieces_add (&full, suffix_piece, -1);
+
+            decoded_chat = decode_all (&full, encoding);
+            ranges_chat = arb_tokens_align (text, len, decoded_chat, &error);
+            g_assert_no_error (error);
+            g_assert_cmpuint (ranges_chat->len, ==, tokens->len + G_N_ELEMENTS (prefix_pieces) + 1);
+            for (guint i = 0; i < G_N_ELEMENTS (prefix_pieces); i++)
+              {
+                g_assert_cmpint (g_array_index (ranges_chat, ArbRange, i).start, ==, 0);
+                g_assert_cmpint (g_array_index (ranges_chat, ArbRange, i).end, ==, 0);
+              }
+            assert_ranges (ranges_chat, tokens, G_N_ELEMENTS (prefix_pieces), "in chat");
+            g_assert_cmpint (g_array_index (ranges_chat, ArbRange, ranges_chat->len - 1).start,
+                             ==, len);
+            g_assert_cmpint (g_array_index (ranges_chat, ArbRange, ranges_chat->len - 1).end,
+                             ==, len);
+
+            /* The aligned tokens tile the text, so a cover always contains its range. */
+            for (int k = 0; k < 10; k++)
+              {
+                gint64 a = g_rand_int_range (rand, 0, len + 1);
+                gint64 b = g_rand_int_range (rand, a, len + 1);
+
+                check_cover ((const ArbRange *) (void *) ranges_chat->data, ranges_chat->len,
+                             a, b, TRUE);
+              }
+          }
+
+          /* A text the tokens do not hold: one character changed. */
+          if (len > 0)
+            {
+              g_autofree char *other = g_strdup (text);
+              g_autoptr(GArray) none = NULL;
+              gint64 at = g_rand_int_range (rand, 0, len);
+
+              at = g_utf8_find_prev_char (other, other + at + 1) - other;
+              other[at] = other[at] == '#' ? '%' : '#';
+              /* Only a mismatch if '#' is nowhere the tokens could match it; it never is. */
+              none = arb_tokens_align (other, strlen (other), decoded, &error);
+              g_assert_null (none);
+              g_assert_error (error, ARB_EVAL_ERROR, ARB_EVAL_ERROR_INVALID);
+              g_clear_error (&error);
+            }
+        }
+    }
+}
+
+static GPtrArray *
+bytes_list (const char *const *pieces,
+            guint              n)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (list, g_bytes_new (pieces[i], strlen (pieces[i])));
+  return list;
+}
+
+static void
+test_align_cases (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* A template token that swallows the text's first character, and a last token that runs into
+   * the end of turn: both clipped. */
+  {
+    const char *const pieces[] = { "<|assistant|>", "\nHe", "llo", " wor", "ld<|end|>", "\n" };
+    g_autoptr(GPtrArray) list = bytes_list (pieces, G_N_ELEMENTS (pieces));
+    g_autoptr(GArray) r = arb_tokens_align ("Hello world", -1, list, &error);
+    const ArbRange expect[] = { { 0, 0 }, { 0, 2 }, { 2, 5 }, { 5, 9 }, { 9, 11 }, { 11, 11 } };
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+      {
+        g_assert_cmpint (g_array_index (r, ArbRange, i).start, ==, expect[i].start);
+        g_assert_cmpint (g_array_index (r, ArbRange, i).end, ==, expect[i].end);
+      }
+  }
+
+  /* The prompt holds the response's text too: the last occurrence is the response. */
+  {
+    const char *const pieces[] = { "Say", " ok", ".", "\n", "ok" };
+    g_autoptr(GPtrArray) list = bytes_list (pieces, G_N_ELEMENTS (pieces));
+    g_autoptr(GArray) r = arb_tokens_align ("ok", -1, list, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpint (g_array_index (r, ArbRange, 1).start, ==, 0);
+    g_assert_cmpint (g_array_index (r, ArbRange, 1).end, ==, 0);
+    g_assert_cmpint (g_array_index (r, ArbRange, 4).start, ==, 0);
+    g_assert_cmpint (g_array_index (r, ArbRange, 4).end, ==, 2);
+  }
+
+  /* A mismatch says where. */
+  {
+    const char *const pieces[] = { "\xE2\x96\x81Hello", "\xE2\x96\x81w", "rld" };
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+    g_autoptr(GArray) r = NULL;
+
+    for (guint i = 0; i < G_N_ELEMENTS (pieces); i++)
+      {
+        GByteArray *out = g_byte_array_new ();
+
+        g_assert_true (arb_piece_decode (pieces[i], -1, ARB_PIECES_SENTENCEPIECE, out));
+        g_ptr_array_add (list, g_byte_array_free_to_bytes (out));
+      }
+    r = arb_tokens_align ("Hello w\xC3\xB6rld", -1, list, &error);
+    g_assert_null (r);
+    g_assert_error (error, ARB_EVAL_ERROR, ARB_EVAL_ERROR_INVALID);
+    g_test_message ("mismatch: %s", error->message);
+    g_assert_nonnull (strstr (error->message, "first 7 bytes (7 characters)"));
+    g_assert_nonnull (strstr (error->message, "at byte 1 of their 11"));
+    g_assert_nonnull (strstr (error->message, "“\xC3\xB6rld”"));
+    g_assert_nonnull (strstr (error->message, "“rld”"));
+  }
+}
+
+static char *
+decode_one (const char       *piece,
+            gssize            len,
+            ArbPieceEncoding  encoding)
+{
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+
+  if (!arb_piece_decode (piece, len, encoding, out))
+    return NULL;
+  g_byte_array_append (out, (const guint8 *) "", 1);
+  return (char *) g_byte_array_free (g_steal_pointer (&out), FALSE);
+}
+
+#define assert_decodes(piece, encoding, expect) \
+  G_STMT_START { \
+    g_autofree char *got_ = decode_one (piece, -1, encoding); \
+    g_assert_cmpstr (got_, ==, expect); \
+  } G_STMT_END
+
+static void
+test_piece_decode (void)
+{
+  /* SentencePiece */
+  assert_decodes ("\xE2\x96\x81Hello", ARB_PIECES_SENTENCEPIECE, " Hello");
+  assert_decodes ("a\xE2\x96\x81\xE2\x96\x81" "b\xE2\x96\x81", ARB_PIECES_SENTENCEPIECE, "a  b ");
+  assert_decodes ("<0x41>", ARB_PIECES_SENTENCEPIECE, "A");
+  assert_decodes ("<0x0A>", ARB_PIECES_SENTENCEPIECE, "\n");
+  assert_decodes ("<0xE2>", ARB_PIECES_SENTENCEPIECE, "\xE2");
+  assert_decodes ("<0xZZ>", ARB_PIECES_SENTENCEPIECE, "<0xZZ>");
+  assert_decodes ("<s>", ARB_PIECES_SENTENCEPIECE, "<s>");
+  assert_decodes ("\xE4\xB8\xAD", ARB_PIECES_SENTENCEPIECE, "\xE4\xB8\xAD");
+  g_assert_null (decode_one ("\xE2\x96", -1, ARB_PIECES_SENTENCEPIECE));
+  {
+    g_autofree char *nul = decode_one ("<0x00>", -1, ARB_PIECES_SENTENCEPIECE);
+
+    g_assert_nonnull (nul);
+    g_assert_cmpint (nul[0], ==, '\0');
+  }
+
+  /* Byte-level (GPT-2's table) */
+  assert_decodes ("\xC4\xA0Hello", ARB_PIECES_BYTE_LEVEL, " Hello");          /* ĠHello */
+  assert_decodes ("\xC4\x8A\xC4\x8A", ARB_PIECES_BYTE_LEVEL, "\n\n");           /* ĊĊ */
+  assert_decodes ("\xC4\x89", ARB_PIECES_BYTE_LEVEL, "\t");                     /* ĉ */
+  assert_decodes ("w\xC3\x83\xC2\xB6rld", ARB_PIECES_BYTE_LEVEL, "w\xC3\xB6rld"); /* wÃ¶rld */
+  assert_decodes ("\xC3\xA2\xC4\xA2\xC4\xBF", ARB_PIECES_BYTE_LEVEL, "\xE2\x80\x9D"); /* âĢĿ: ” */
+  assert_decodes ("\xC5\x83", ARB_PIECES_BYTE_LEVEL, "\xAD");                   /* Ń: 0xAD */
+  assert_decodes ("<|eot_id|>", ARB_PIECES_BYTE_LEVEL, "<|eot_id|>");
+  assert_decodes ("<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>",
+                  ARB_PIECES_BYTE_LEVEL,
+                  "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>");
+  g_assert_null (decode_one ("a b", -1, ARB_PIECES_BYTE_LEVEL));               /* plain space */
+  g_assert_null (decode_one ("\xC5\x84", -1, ARB_PIECES_BYTE_LEVEL));          /* ń, U+0144 */
+  g_assert_null (decode_one ("\xE2\x96\x81x", -1, ARB_PIECES_BYTE_LEVEL));
+  for (guint b = 0; b < 256; b++)
+    {
+      char buf[8];
+      guint8 byte = b;
+      gunichar c = arb_byte_level_char (byte);
+      g_autoptr(GByteArray) out = g_byte_array_new ();
+      int n = g_unichar_to_utf8 (c, buf);
+
+      g_assert_cmpuint (c, >=, 0x21);
+      g_assert_cmpuint (c, <=, 0x143);
+      g_assert_true (arb_piece_decode (buf, n, ARB_PIECES_BYTE_LEVEL, out));
+      g_assert_cmpuint (out->len, ==, 1);
+      g_assert_cmpuint (out->data[0], ==, byte);
+    }
+  g_assert_cmpuint (arb_byte_level_char (' '), ==, 0x120);
+  g_assert_cmpuint (arb_byte_level_char ('\n'), ==, 0x10A);
+  g_assert_cmpuint (arb_byte_level_char ('A'), ==, 'A');
+  g_assert_cmpuint (arb_byte_level_char (0xE9), ==, 0xE9);
+
+  /* Text */
+  assert_decodes ("\xE2\x96\x81 \xC4\xA0", ARB_PIECES_TEXT, "\xE2\x96\x81 \xC4\xA0");
+  {
+    g_autofree char *partial = decode_one ("\xF0\x9F", 2, ARB_PIECES_TEXT);
+
+    g_assert_cmpstr (partial, ==, "\xF0\x9F");
+  }
+}
+
+static void
+test_pieces_guess (void)
+{
+  const char *const sp[] = { "<s>", "\xE2\x96\x81Hello", ",", "\xE2\x96\x81w", "<0xC3>", "<0xB6>",
+                             "rld", NULL };
+  const char *const sp_bytes[] = { "<0xF0>", "<0x9F>", "<0x98>", "<0x80>", NULL };
+  const char *const bl[] = { "<|begin_of_text|>", "Hello", ",", "\xC4\xA0w", "\xC3\x83\xC2\xB6",
+                             "rld", "\xC4\x8A", NULL };
+  const char *const bl_high[] = { "caf", "\xC3\x83\xC2\xA9", NULL };        /* cafÃ© */
+  const char *const text[] = { "Hello", ",", " w\xC3\xB6rld", "\n", NULL };
+  const char *const text_latin[] = { "caf\xC3\xA9", NULL };                 /* café, as text */
+  const char *const ascii[] = { "Hello", ",", NULL };
+  const char *const empty[] = { NULL };
+
+  g_assert_cmpint (arb_pieces_guess_encoding (sp), ==, ARB_PIECES_SENTENCEPIECE);
+  g_assert_cmpint (arb_pieces_guess_encoding (sp_bytes), ==, ARB_PIECES_SENTENCEPIECE);
+  g_assert_cmpint (arb_pieces_guess_encoding (bl), ==, ARB_PIECES_BYTE_LEVEL);
+  g_assert_cmpint (arb_pieces_guess_encoding (bl_high), ==, ARB_PIECES_BYTE_LEVEL);
+  g_assert_cmpint (arb_pieces_guess_encoding (text), ==, ARB_PIECES_TEXT);
+  g_assert_cmpint (arb_pieces_guess_encoding (text_latin), ==, ARB_PIECES_TEXT);
+  g_assert_cmpint (arb_pieces_guess_encoding (ascii), ==, ARB_PIECES_TEXT);
+  g_assert_cmpint (arb_pieces_guess_encoding (empty), ==, ARB_PIECES_TEXT);
+
+  assert_decodes ("\xC4\xA0w", ARB_PIECES_AUTO, " w");
+  assert_decodes ("\xE2\x96\x81w", ARB_PIECES_AUTO, " w");
+  assert_decodes (" w", ARB_PIECES_AUTO, " w");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -549,6 +1003,10 @@ main (int   argc,
   g_test_add_func ("/arbiter/units/segment/steps", test_segment_steps);
   g_test_add_func ("/arbiter/units/segment/speed", test_segment_speed);
   g_test_add_func ("/arbiter/units/kind-names", test_kind_names);
+  g_test_add_func ("/arbiter/units/pieces/decode", test_piece_decode);
+  g_test_add_func ("/arbiter/units/pieces/guess", test_pieces_guess);
+  g_test_add_func ("/arbiter/units/align/properties", test_align_properties);
+  g_test_add_func ("/arbiter/units/align/cases", test_align_cases);
 
   return g_test_run ();
 }
