@@ -69,11 +69,30 @@ void         arb_span_view_set_selection  (ArbSpanView           *self,
 /* The byte range the selection covers (first unit's start to last unit's end). */
 ArbRange     arb_span_view_get_selection_range (ArbSpanView      *self);
 
+/* Read-only, for tests and benchmarks. */
+guint        arb_span_view_get_n_units    (ArbSpanView           *self);
+/* How many blocks (separately laid-out pieces of the text) the text is cut into. */
+guint        arb_span_view_get_n_blocks   (ArbSpanView           *self);
+/* What the last snapshot drew: blocks, and spans (counted once per block they are drawn in). */
+void         arb_span_view_get_drawn      (ArbSpanView           *self,
+                                           guint                 *out_n_blocks,
+                                           guint                 *out_n_spans);
+/* The level a span's bar is drawn at (0 nearest the text; overlapping spans differ);
+ * G_MAXUINT for an unknown id. */
+guint        arb_span_view_get_span_level (ArbSpanView           *self,
+                                           gint64                 id);
+/* A unit's first rectangle in the view's own coordinates, as scrolled; FALSE when the view is
+ * not laid out yet or there is no such unit. */
+gboolean     arb_span_view_get_unit_rect  (ArbSpanView           *self,
+                                           guint                  unit,
+                                           graphene_rect_t       *out_rect);
+
 /* Signals:
  *   "label-range"  (gint64 start, gint64 end, const char *label, double value)
  *                  the person labelled the selection; start/end are byte offsets
  *   "remove-span"  (gint64 id)  Delete on a span (the innermost one under the cursor)
  *   "undo"         ()           Ctrl+Z in span mode
+ *   "selection-changed" ()      the anchor or the cursor moved (keys, mouse, set_selection)
  * Property "span-mode" (gboolean), notified when Enter/Escape/a drag change it. */
 
 G_END_DECLS
