@@ -385,6 +385,32 @@ arb_unit_kind_to_string (ArbUnitKind kind)
 
 /* ---- segmentation ---------------------------------------------------------------------- */
 
+/* Model output is untrusted: Pango and GRegex need valid UTF-8 without NULs, so a text that is
+ * not gets a copy of the same length in which each byte of an invalid sequence, and each NUL,
+ * is a '?'. Every offset stays an offset into the caller's text. NULL when @text is valid. */
+static char *
+sanitized_copy (const char *text,
+                gint64      len)
+{
+  const char *end;
+  char *copy;
+  gint64 pos;
+
+  if (g_utf8_validate_len (text, len, &end))
+    return NULL;
+
+  copy = g_malloc (len + 1);
+  memcpy (copy, text, len);
+  copy[len] = '\0';
+  for (pos = end - text; pos < len; pos = end - copy)
+    {
+      copy[pos] = '?';
+      if (g_utf8_validate_len (copy + pos, len - pos, &end))
+        break;
+    }
+  return copy;
+}
+
 /* White space is g_unichar_isspace()'s everywhere in this file (Zs, Zl, Zp, \t \n \r \f), which
  * is also what Pango sets is_white from, so every kind agrees on what "only white space" is. */
 static inline gboolean
@@ -590,7 +616,7 @@ segment_pango (const char   *text,
 
 /**
  * arb_units_segment:
- * @text: valid UTF-8 (a programmer error otherwise: NULL and a critical)
+ * @text: UTF-8; each byte of an invalid sequence, and each NUL, counts as a character
  * @len: its length in bytes, or -1 when NUL-terminated
  * @kind: which units
  *
@@ -602,6 +628,7 @@ arb_units_segment (const char  *text,
                    gssize       len,
                    ArbUnitKind  kind)
 {
+  g_autofree char *copy = NULL;
   GArray *units;
 
   g_return_val_if_fail (text != NULL || len == 0, NULL);
@@ -610,7 +637,9 @@ arb_units_segment (const char  *text,
   if (len < 0)
     len = strlen (text);
   g_return_val_if_fail (len <= G_MAXINT, NULL);   /* Pango counts in int */
-  g_return_val_if_fail (g_utf8_validate_len (text, len, NULL), NULL);
+  copy = sanitized_copy (text, len);
+  if (copy != NULL)
+    text = copy;
 
   units = g_array_new (FALSE, FALSE, sizeof (ArbRange));
   if (len == 0)
@@ -683,7 +712,7 @@ append_trimmed (GArray     *units,
 
 /**
  * arb_units_steps_by_pattern:
- * @text: valid UTF-8
+ * @text: UTF-8 (invalid bytes and NULs as in arb_units_segment())
  * @len: its length in bytes, or -1 when NUL-terminated
  * @pattern: a GRegex (PCRE) pattern, tried at the start of each line
  * @error: a GRegexError for a bad pattern or a match that hits PCRE's limits
@@ -701,6 +730,7 @@ arb_units_steps_by_pattern (const char  *text,
 {
   g_autoptr(GRegex) regex = NULL;
   g_autoptr(GArray) cuts = NULL;
+  g_autofree char *copy = NULL;
   GArray *units;
   StepCuts c;
   gint64 prev;
@@ -711,7 +741,9 @@ arb_units_steps_by_pattern (const char  *text,
 
   if (len < 0)
     len = strlen (text);
-  g_return_val_if_fail (g_utf8_validate_len (text, len, NULL), NULL);
+  copy = sanitized_copy (text, len);
+  if (copy != NULL)
+    text = copy;
 
   regex = g_regex_new (pattern, G_REGEX_MULTILINE, G_REGEX_MATCH_NEWLINE_ANY, error);
   if (regex == NULL)

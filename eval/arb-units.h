@@ -65,7 +65,8 @@ gboolean     arb_unit_kind_from_string      (const char         *name,
 const char  *arb_unit_kind_to_string        (ArbUnitKind         kind);
 
 /* The units of @text, in order, non-overlapping, never empty, never only white space
- * (g_unichar_isspace()). @text must be valid UTF-8 (else NULL and a critical: a caller's bug). */
+ * (g_unichar_isspace()). Untrusted text is fine: each byte of an invalid UTF-8 sequence, and
+ * each NUL within @len, is taken as a character of its own (as if it were '?'). */
 GArray      *arb_units_segment              (const char         *text,
                                              gssize              len,
                                              ArbUnitKind         kind);

@@ -475,6 +475,45 @@ test_segment_steps (void)
 }
 
 static void
+assert_ranges_are (GArray         *got,
+                   const ArbRange *expect,
+                   guint           n)
+{
+  g_assert_nonnull (got);
+  g_assert_cmpuint (got->len, ==, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_assert_cmpint (g_array_index (got, ArbRange, i).start, ==, expect[i].start);
+      g_assert_cmpint (g_array_index (got, ArbRange, i).end, ==, expect[i].end);
+    }
+}
+
+/* Untrusted text: invalid bytes and NULs are characters of their own, offsets stay exact. */
+static void
+test_segment_invalid (void)
+{
+  /*                   0 1 2   3 4 5 6 7   8 9 10  11  12  13 */
+  const char text[] = "ab\xFF" "cd e\0f\n\xE2\x82 \xC3";
+  const gssize len = sizeof text - 1;
+  const ArbRange words[] = { { 0, 2 }, { 2, 3 }, { 3, 5 }, { 6, 7 }, { 7, 8 }, { 8, 9 },
+                             { 10, 11 }, { 11, 12 }, { 13, 14 } };
+  const ArbRange lines[] = { { 0, 9 }, { 10, 14 } };
+  g_autoptr(GArray) w = arb_units_segment (text, len, ARB_UNITS_WORDS);
+  g_autoptr(GArray) l = arb_units_segment (text, len, ARB_UNITS_LINES);
+  g_autoptr(GArray) c = arb_units_segment (text, len, ARB_UNITS_CHARACTERS);
+  g_autoptr(GArray) steps = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (len, ==, 14);
+  assert_ranges_are (w, words, G_N_ELEMENTS (words));
+  assert_ranges_are (l, lines, G_N_ELEMENTS (lines));
+  g_assert_cmpuint (c->len, ==, 11);   /* every byte but the space and the line break */
+  steps = arb_units_steps_by_pattern (text, len, "\\?", &error);
+  g_assert_no_error (error);
+  assert_ranges_are (steps, lines, G_N_ELEMENTS (lines));
+}
+
+static void
 test_kind_names (void)
 {
   for (ArbUnitKind kind = ARB_UNITS_WORDS; kind <= ARB_UNITS_CHARACTERS; kind++)
@@ -1001,6 +1040,7 @@ main (int   argc,
   g_test_add_func ("/arbiter/units/segment/lines", test_segment_lines);
   g_test_add_func ("/arbiter/units/segment/paragraphs", test_segment_paragraphs);
   g_test_add_func ("/arbiter/units/segment/steps", test_segment_steps);
+  g_test_add_func ("/arbiter/units/segment/invalid", test_segment_invalid);
   g_test_add_func ("/arbiter/units/segment/speed", test_segment_speed);
   g_test_add_func ("/arbiter/units/kind-names", test_kind_names);
   g_test_add_func ("/arbiter/units/pieces/decode", test_piece_decode);
