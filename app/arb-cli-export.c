@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 
@@ -76,6 +77,48 @@ command_line (int    argc,
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
+typedef struct
+{
+  const char *name;
+  gboolean    tty;
+  gint64      last_print;
+  gboolean    shown;
+} Progress;
+
+/* DESIGN.md: a bar when stderr is a terminal, plain lines every few seconds otherwise. The
+ * total is an upper bound (every comparison, verdict or labelled generation of the workspace),
+ * so the share can stop short of 100 % when rules leave items out. */
+static void
+show_progress (gint64   done,
+               gint64   total,
+               gint64   rows,
+               gpointer user_data)
+{
+  Progress *p = user_data;
+  gint64 now = g_get_monotonic_time ();
+  double fraction = total > 0 ? MIN (1.0, (double) done / total) : 0.0;
+
+  if (p->tty)
+    {
+      char bar[31];
+      int filled = (int) (fraction * 30);
+
+      memset (bar, '#', filled);
+      memset (bar + filled, '.', 30 - filled);
+      bar[30] = '\0';
+      fprintf (stderr, "\r%s [%s] %3d%%  %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " read, %"
+               G_GINT64_FORMAT " rows", p->name, bar, (int) (fraction * 100), done, total, rows);
+      fflush (stderr);
+      p->shown = TRUE;
+    }
+  else if (now - p->last_print > 2 * G_USEC_PER_SEC)
+    {
+      fprintf (stderr, "%s: %d%% (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " read, %"
+               G_GINT64_FORMAT " rows)\n", p->name, (int) (fraction * 100), done, total, rows);
+      p->last_print = now;
+    }
+}
+
 static void
 print_count (const char *what,
              gint64      n)
@@ -93,12 +136,14 @@ arb_cli_export (int    argc,
   g_autofree char *prompt_key = NULL, *chosen_key = NULL, *rejected_key = NULL;
   g_autofree char *command = command_line (argc, argv);
   g_autofree char *split_name = NULL;
-  gboolean all_raters = FALSE, conversational = FALSE, no_card = FALSE;
+  g_autofree char *neutral = NULL, *after_error = NULL, *tokenizer = NULL, *overlap = NULL;
+  gboolean all_raters = FALSE, conversational = FALSE, no_card = FALSE, implicit = FALSE;
   double min_agreement = 0;
   gint64 seed = 0;
   GOptionEntry entries[] = {
     { "format", 0, 0, G_OPTION_ARG_STRING, &format,
-      N_("trl-preference, trl-kto, openrlhf, verdicts-jsonl or verdicts-csv"), "F" },
+      N_("trl-preference, trl-kto, trl-stepwise, openrlhf, token-level, verdicts-jsonl or "
+         "verdicts-csv"), "F" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("Write the data here (.gz: gzip-compressed); the card README.md goes beside it"),
       "FILE" },
@@ -117,6 +162,20 @@ arb_cli_export (int    argc,
       N_("Add a margin: none (default), strength or preference"), "M" },
     { "conversational", 0, 0, G_OPTION_ARG_NONE, &conversational,
       N_("Message lists instead of strings"), NULL },
+    { "implicit-prompt", 0, 0, G_OPTION_ARG_NONE, &implicit,
+      N_("trl-preference: no prompt key; chosen and rejected hold the whole conversation"),
+      NULL },
+    { "neutral", 0, 0, G_OPTION_ARG_STRING, &neutral,
+      N_("trl-stepwise: a neutral (0) step is good (default), bad, or ends the row (drop)"),
+      "good|bad|drop" },
+    { "after-error", 0, 0, G_OPTION_ARG_STRING, &after_error,
+      N_("trl-stepwise: the row ends with the first bad step (drop, default) or every later "
+         "step is bad"), "drop|bad" },
+    { "tokenizer", 0, 0, G_OPTION_ARG_STRING, &tokenizer,
+      N_("token-level: add this tokenizer's tokens and a label per token"), "NAME" },
+    { "overlap", 0, 0, G_OPTION_ARG_STRING, &overlap,
+      N_("token-level: a token is in a span when any (default), most or all of its bytes are"),
+      "any|majority|all" },
     { "prompt-key", 0, 0, G_OPTION_ARG_STRING, &prompt_key,
       N_("openrlhf: the prompt's key (default prompt)"), "KEY" },
     { "chosen-key", 0, 0, G_OPTION_ARG_STRING, &chosen_key,
@@ -139,9 +198,10 @@ arb_cli_export (int    argc,
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   struct sigaction sa = { 0 };
   Watch watch = { cancellable, 0 };
+  Progress progress = { NULL, isatty (STDERR_FILENO), 0, FALSE };
   GThread *watcher;
   ArbExportOptions options;
-  gboolean pairwise;
+  gboolean pairwise, stepwise, token_level;
   int status;
 
   arb_export_options_init (&options);
@@ -158,16 +218,16 @@ arb_cli_export (int    argc,
       g_autofree char *message =
         format == NULL ? g_strdup_printf (_("--format is needed (one of: %s)"),
                                           arb_export_format_list ())
-                       : g_strdup_printf (_("unknown format “%s” (one of: %s; trl-stepwise and "
-                                            "token-level are not written yet)"), format,
+                       : g_strdup_printf (_("unknown format “%s” (one of: %s)"), format,
                                           arb_export_format_list ());
 
       return arb_cli_usage_error (context, message);
     }
   if (output == NULL)
     return arb_cli_usage_error (context, _("-o FILE is needed"));
-  pairwise = options.format == ARB_EXPORT_TRL_PREFERENCE || options.format == ARB_EXPORT_TRL_KTO ||
-             options.format == ARB_EXPORT_OPENRLHF;
+  pairwise = arb_export_format_is_pairwise (options.format);
+  stepwise = options.format == ARB_EXPORT_TRL_STEPWISE;
+  token_level = options.format == ARB_EXPORT_TOKEN_LEVEL;
   if (policy != NULL && !arb_export_policy_from_string (policy, &options.policy))
     return arb_cli_usage_error (context,
                                 _("--policy must be majority, mean, unanimous or single"));
@@ -182,10 +242,47 @@ arb_cli_export (int    argc,
     options.margin = ARB_EXPORT_MARGIN_PREFERENCE;
   else
     return arb_cli_usage_error (context, _("--margin must be none, strength or preference"));
-  if (!pairwise && (policy != NULL || options.keep_ties || min_agreement != 0 ||
-                    options.margin != ARB_EXPORT_MARGIN_NONE))
+  if (stepwise && (ties != NULL || options.margin != ARB_EXPORT_MARGIN_NONE))
+    return arb_cli_usage_error (context, _("--ties and --margin apply to the pairwise formats, "
+                                           "not to trl-stepwise"));
+  if (!pairwise && !stepwise && (policy != NULL || ties != NULL || min_agreement != 0 ||
+                                 options.margin != ARB_EXPORT_MARGIN_NONE))
     return arb_cli_usage_error (context, _("--policy, --ties, --min-agreement and --margin "
-                                           "apply to the pairwise formats, not to verdicts-*"));
+                                           "apply to the pairwise formats (and --policy and "
+                                           "--min-agreement to trl-stepwise), not to "
+                                           "token-level or verdicts-*"));
+  if (!stepwise && (neutral != NULL || after_error != NULL))
+    return arb_cli_usage_error (context, _("--neutral and --after-error apply to trl-stepwise"));
+  if (neutral == NULL || g_strcmp0 (neutral, "good") == 0)
+    options.neutral = ARB_EXPORT_NEUTRAL_GOOD;
+  else if (g_strcmp0 (neutral, "bad") == 0)
+    options.neutral = ARB_EXPORT_NEUTRAL_BAD;
+  else if (g_strcmp0 (neutral, "drop") == 0)
+    options.neutral = ARB_EXPORT_NEUTRAL_DROP;
+  else
+    return arb_cli_usage_error (context, _("--neutral must be good, bad or drop"));
+  if (after_error == NULL || g_strcmp0 (after_error, "drop") == 0)
+    options.after_error = ARB_EXPORT_AFTER_ERROR_DROP;
+  else if (g_strcmp0 (after_error, "bad") == 0)
+    options.after_error = ARB_EXPORT_AFTER_ERROR_BAD;
+  else
+    return arb_cli_usage_error (context, _("--after-error must be drop or bad"));
+  if (!token_level && (tokenizer != NULL || overlap != NULL))
+    return arb_cli_usage_error (context, _("--tokenizer and --overlap apply to token-level"));
+  if (overlap != NULL && tokenizer == NULL)
+    return arb_cli_usage_error (context, _("--overlap needs --tokenizer NAME"));
+  if (overlap == NULL || g_strcmp0 (overlap, "any") == 0)
+    options.overlap = ARB_EXPORT_OVERLAP_ANY;
+  else if (g_strcmp0 (overlap, "majority") == 0)
+    options.overlap = ARB_EXPORT_OVERLAP_MAJORITY;
+  else if (g_strcmp0 (overlap, "all") == 0)
+    options.overlap = ARB_EXPORT_OVERLAP_ALL;
+  else
+    return arb_cli_usage_error (context, _("--overlap must be any, majority or all"));
+  if (tokenizer != NULL && tokenizer[0] == '\0')
+    return arb_cli_usage_error (context, _("--tokenizer needs a name"));
+  if (implicit && options.format != ARB_EXPORT_TRL_PREFERENCE)
+    return arb_cli_usage_error (context, _("--implicit-prompt applies to trl-preference"));
   if (options.format == ARB_EXPORT_TRL_KTO && options.keep_ties)
     return arb_cli_usage_error (context, _("trl-kto has no place for a tie: ties are always "
                                            "dropped there"));
@@ -231,6 +328,12 @@ arb_cli_export (int    argc,
   options.seed = (guint64) seed;
   options.no_card = no_card;
   options.command = command;
+  options.implicit_prompt = implicit;
+  options.tokenizer = tokenizer;
+  progress.name = output;
+  progress.last_print = g_get_monotonic_time ();
+  options.progress = show_progress;
+  options.progress_data = &progress;
 
   /* Ctrl+C stops the export and leaves no file; a second one kills. */
   sa.sa_handler = on_signal;
@@ -241,6 +344,8 @@ arb_cli_export (int    argc,
   result = arb_workspace_export (ws, output, &options, cancellable, &error);
   g_atomic_int_set (&watch.done, 1);
   g_thread_join (watcher);
+  if (progress.shown)
+    fprintf (stderr, "\r\033[K");
   if (result == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -263,6 +368,36 @@ arb_cli_export (int    argc,
       print_count (_("dropped: agreement below the minimum"), result->low_agreement);
       print_count (options.keep_ties ? _("ties kept") : _("dropped: tie"), result->ties);
       print_count (_("dropped: chosen text equals rejected text"), result->same_text);
+      print_count (_("rows identical to a written one"), result->duplicates);
+    }
+  else if (stepwise)
+    {
+      print_count (_("generations with a counted step label"), result->considered);
+      print_count (_("of which a step decided by an adjudicator"), result->adjudicated);
+      print_count (_("dropped: not text"), result->not_text);
+      print_count (_("dropped: step labels but no steps"), result->no_steps);
+      print_count (_("dropped: no step to write"), result->empty);
+      print_count (_("neutral steps met"), result->neutral);
+      print_count (_("steps left out: unlabelled step on"), result->cut_unlabelled);
+      print_count (_("steps left out: undecided step on"), result->cut_disputed);
+      print_count (_("steps left out: neutral step on"), result->cut_neutral);
+      print_count (_("steps left out: after the first error"), result->cut_error);
+      print_count (_("step labels written true"), result->labels_true);
+      print_count (_("step labels written false"), result->labels_false);
+      print_count (_("rows identical to a written one"), result->duplicates);
+    }
+  else if (token_level)
+    {
+      print_count (_("generations with a counted span"), result->considered);
+      print_count (_("dropped: not text"), result->not_text);
+      print_count (_("spans written"), result->spans);
+      if (tokenizer != NULL)
+        {
+          print_count (_("rows with tokens"), result->tokenized);
+          print_count (_("rows without a tokenization"), result->untokenized);
+          print_count (_("tokens written"), result->tokens);
+          print_count (_("tokens inside a span"), result->tokens_in_span);
+        }
       print_count (_("rows identical to a written one"), result->duplicates);
     }
   else

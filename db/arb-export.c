@@ -48,6 +48,7 @@
 
 #include "arb-export.h"
 #include "arb-json-reader.h"
+#include "arb-units.h"
 #include "arb-workspace-private.h"
 
 #define CARD_MARKER "<!-- arbiter-export: this card is rewritten by the next export here -->"
@@ -62,6 +63,8 @@ static const struct
   { "openrlhf", ARB_EXPORT_OPENRLHF },
   { "verdicts-jsonl", ARB_EXPORT_VERDICTS_JSONL },
   { "verdicts-csv", ARB_EXPORT_VERDICTS_CSV },
+  { "trl-stepwise", ARB_EXPORT_TRL_STEPWISE },
+  { "token-level", ARB_EXPORT_TOKEN_LEVEL },
 };
 
 static const char *const policies[] = { "majority", "mean", "unanimous", "single" };
@@ -109,7 +112,8 @@ arb_export_format_to_string (ArbExportFormat format)
 const char *
 arb_export_format_list (void)
 {
-  return "trl-preference, trl-kto, openrlhf, verdicts-jsonl, verdicts-csv";
+  return "trl-preference, trl-kto, trl-stepwise, openrlhf, token-level, verdicts-jsonl, "
+         "verdicts-csv";
 }
 
 gboolean
@@ -136,6 +140,32 @@ is_pairwise (ArbExportFormat format)
 {
   return format == ARB_EXPORT_TRL_PREFERENCE || format == ARB_EXPORT_TRL_KTO ||
          format == ARB_EXPORT_OPENRLHF;
+}
+
+/**
+ * arb_export_format_is_pairwise:
+ *
+ * Returns: whether @format has rows of decided comparisons (trl-preference, trl-kto, openrlhf),
+ *   to which --policy, --ties, --min-agreement and --margin apply
+ */
+gboolean
+arb_export_format_is_pairwise (ArbExportFormat format)
+{
+  return is_pairwise (format);
+}
+
+/* The formats whose counted raters' labels are aggregated, with an adjudicator winning. */
+static gboolean
+aggregates (ArbExportFormat format)
+{
+  return is_pairwise (format) || format == ARB_EXPORT_TRL_STEPWISE;
+}
+
+/* The formats made of span labels rather than verdicts. */
+static gboolean
+is_span_format (ArbExportFormat format)
+{
+  return format == ARB_EXPORT_TRL_STEPWISE || format == ARB_EXPORT_TOKEN_LEVEL;
 }
 
 /* The length of the extension chain that names the content: ".jsonl", ".csv", ".json", each
@@ -436,12 +466,14 @@ role_label (const char *role)
   return role != NULL ? role : "Human";
 }
 
-/* The prompt as one string: a lone user message is its content; any other conversation is an
- * HH-RLHF transcript ("\n\nHuman: …\n\nAssistant: …") that ends with "\n\nAssistant: ", so
+/* The prompt as one string: a lone user message is its content; any other conversation, or any
+ * at all when @transcript (the implicit prompt, where prompt and response share one string), is
+ * an HH-RLHF transcript ("\n\nHuman: …\n\nAssistant: …") that ends with "\n\nAssistant: ", so
  * that prompt + response reads as the whole dialogue. */
 static void
 render_prompt (GString    *out,
-               const char *messages_json)
+               const char *messages_json,
+               gboolean    transcript)
 {
   g_autoptr(json_object) messages = json_tokener_parse (messages_json);
   size_t n;
@@ -453,7 +485,7 @@ render_prompt (GString    *out,
       return;
     }
   n = json_object_array_length (messages);
-  if (n == 1)
+  if (n == 1 && !transcript)
     {
       json_object *msg = json_object_array_get_idx (messages, 0);
       json_object *role = NULL;
@@ -553,12 +585,13 @@ counted_raters (ArbWorkspace           *ws,
       const char *kind = (const char *) sqlite3_column_text (stmt, 2);
       const char *role = (const char *) sqlite3_column_text (stmt, 3);
 
-      /* By default the human annotators; the verdicts formats list adjudicators' verdicts too
-       * (the pairwise formats count adjudicators anyway, in the query). */
+      /* By default the human annotators; the verdicts and token-level formats list
+       * adjudicators' labels too (the aggregating formats count adjudicators anyway, in the
+       * query). */
       if (named ? !g_strv_contains (wanted, name)
                 : !options->all_raters &&
                   !(g_strcmp0 (kind, "human") == 0 && g_strcmp0 (role, "annotator") == 0) &&
-                  !(!is_pairwise (options->format) && g_strcmp0 (role, "adjudicator") == 0))
+                  !(!aggregates (options->format) && g_strcmp0 (role, "adjudicator") == 0))
         continue;
       if (ids->len > 1)
         g_string_append_c (ids, ',');
@@ -664,6 +697,9 @@ typedef struct
   gint64                  prompt_id;        /* whose messages and text are below; 0 none */
   GString                *prompt_messages;  /* canonical JSON */
   GString                *prompt_text;      /* as one string (render_prompt) */
+  GString                *scratch;
+  gint64                  total;            /* items to read, for progress; 0 unknown */
+  gint64                  progress_time;
 } Export;
 
 /* A generation as looked up by id: its text, its messages ("" when it has none), its system. */
@@ -753,7 +789,7 @@ fetch_prompt (Export  *ex,
       _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading a prompt");
       return FALSE;
     }
-  render_prompt (ex->prompt_text, ex->prompt_messages->str);
+  render_prompt (ex->prompt_text, ex->prompt_messages->str, ex->options->implicit_prompt);
   ex->prompt_id = id;
   return TRUE;
 }
@@ -818,6 +854,51 @@ cancelled (Export  *ex,
            GError **error)
 {
   return n % 1024 == 0 && g_cancellable_set_error_if_cancelled (ex->cancellable, error);
+}
+
+/* One side of a pairwise row, as a string or a message list; with the implicit prompt the
+ * whole conversation: the transcript and the response as one string, or the prompt's messages
+ * followed by the response's. */
+static void
+append_side (Export     *ex,
+             const char *text,
+             gsize       len,
+             const char *messages)
+{
+  const ArbExportOptions *o = ex->options;
+
+  if (!o->implicit_prompt)
+    {
+      if (o->conversational)
+        append_response_messages (ex->row, text, len, messages);
+      else
+        append_json_string (ex->row, text, len);
+      return;
+    }
+  if (o->conversational)
+    {
+      gsize mark;
+
+      /* "[…prompt…]" and "[…response…]" become "[…prompt…, …response…]" */
+      g_string_append_len (ex->row, ex->prompt_messages->str, ex->prompt_messages->len);
+      while (ex->row->len > 0 && ex->row->str[ex->row->len - 1] != ']')
+        g_string_truncate (ex->row, ex->row->len - 1);
+      g_string_truncate (ex->row, ex->row->len - 1);
+      g_string_append (ex->row, ", ");
+      mark = ex->row->len;
+      append_response_messages (ex->row, text, len, messages);
+      {
+        const char *open = strchr (ex->row->str + mark, '[');
+
+        if (open != NULL)
+          g_string_erase (ex->row, mark, open + 1 - (ex->row->str + mark));
+      }
+      return;
+    }
+  g_string_truncate (ex->scratch, 0);
+  g_string_append_len (ex->scratch, ex->prompt_text->str, ex->prompt_text->len);
+  g_string_append_len (ex->scratch, text, len);
+  append_json_string (ex->row, ex->scratch->str, ex->scratch->len);
 }
 
 static gboolean
@@ -964,34 +1045,28 @@ export_pairwise (Export  *ex,
 
       g_string_truncate (ex->row, 0);
       g_string_append_c (ex->row, '{');
-      g_string_append (ex->row, prompt_key);
-      if (o->conversational)
-        g_string_append_len (ex->row, ex->prompt_messages->str, ex->prompt_messages->len);
-      else
-        append_json_string (ex->row, ex->prompt_text->str, ex->prompt_text->len);
+      if (!o->implicit_prompt)
+        {
+          g_string_append (ex->row, prompt_key);
+          if (o->conversational)
+            g_string_append_len (ex->row, ex->prompt_messages->str, ex->prompt_messages->len);
+          else
+            append_json_string (ex->row, ex->prompt_text->str, ex->prompt_text->len);
+          g_string_append (ex->row, ", ");
+        }
       if (kto)
         {
-          g_string_append (ex->row, ", \"completion\": ");
-          if (o->conversational)
-            append_response_messages (ex->row, text1, len1, msgs1);
-          else
-            append_json_string (ex->row, text1, len1);
+          g_string_append (ex->row, "\"completion\": ");
+          append_side (ex, text1, len1, msgs1);
           g_string_append (ex->row, label ? ", \"label\": true" : ", \"label\": false");
         }
       else
         {
-          g_string_append (ex->row, ", ");
           g_string_append (ex->row, chosen_key);
-          if (o->conversational)
-            append_response_messages (ex->row, text1, len1, msgs1);
-          else
-            append_json_string (ex->row, text1, len1);
+          append_side (ex, text1, len1, msgs1);
           g_string_append (ex->row, ", ");
           g_string_append (ex->row, rejected_key);
-          if (o->conversational)
-            append_response_messages (ex->row, text2, len2, msgs2);
-          else
-            append_json_string (ex->row, text2, len2);
+          append_side (ex, text2, len2, msgs2);
           if (o->margin != ARB_EXPORT_MARGIN_NONE)
             {
               double m;
@@ -1240,6 +1315,713 @@ fail:
   return FALSE;
 }
 
+/* ---- trl-stepwise and token-level --------------------------------------------------------- */
+
+/* A step label's value: its own, else the value its label name stands for (the importers'
+ * correct/incorrect and good/neutral/bad). */
+#define STEP_VALUE \
+  "coalesce (s.value, CASE s.label WHEN 'correct' THEN 1 WHEN 'good' THEN 1" \
+  " WHEN 'incorrect' THEN -1 WHEN 'bad' THEN -1 WHEN 'neutral' THEN 0 END)"
+
+/* The steps a generation is cut into: the imported ones, else the first source by name (as
+ * arb_workspace_get_steps chooses them for the step labeller). */
+#define STEP_SOURCE \
+  "(SELECT s2.source FROM steps s2 WHERE s2.generation_id = g.id AND (s2.import_id IS NULL" \
+  " OR s2.import_id IN (SELECT id FROM imports WHERE state = 'done'))" \
+  " ORDER BY s2.source <> 'imported', s2.source LIMIT 1)"
+
+/* ?1: JSON array of the counted raters' ids; ?2: the policy. One row per step of every
+ * generation with a counted step label (one row with a NULL step when it has no steps), in the
+ * order in which identical rows are neighbours. Per step as for comparisons: each rater's labels
+ * on it average into one value whose sign is the rater's vote; where an adjudicator labelled
+ * the step only adjudicators count there; the policy decides the step (NULL: undecided). */
+static const char steps_sql[] =
+  "WITH rs AS (SELECT s.generation_id AS gid, s.step_index AS idx,"
+  "   r.role = 'adjudicator' AS adj, avg (" STEP_VALUE ") AS v"
+  "   FROM current_spans s JOIN visible_raters r ON r.id = s.rater_id"
+  "   WHERE s.step_index IS NOT NULL"
+  "     AND (r.role = 'adjudicator' OR s.rater_id IN (SELECT value FROM json_each (?1)))"
+  "   GROUP BY s.generation_id, s.step_index, s.rater_id HAVING v IS NOT NULL),"
+  " votes AS (SELECT gid, idx, adj, v, CASE WHEN v > 0 THEN 1 WHEN v < 0 THEN -1 ELSE 0 END"
+  "   AS vote, max (adj) OVER (PARTITION BY gid, idx) AS has_adj FROM rs),"
+  " agg AS (SELECT gid, idx, count (*) AS n, sum (vote = 1) AS np, sum (vote = -1) AS nn,"
+  "   sum (vote = 0) AS nz, avg (v) AS vm, max (adj) AS adjudicated"
+  "   FROM votes WHERE adj = has_adj GROUP BY gid, idx),"
+  " dec AS (SELECT *, CASE"
+  "   WHEN ?2 = 1 THEN (CASE WHEN vm > 1e-9 THEN 1 WHEN vm < -1e-9 THEN -1 ELSE 0 END)"
+  "   WHEN ?2 = 2 THEN (CASE WHEN np = n THEN 1 WHEN nn = n THEN -1 WHEN nz = n THEN 0 END)"
+  "   ELSE (CASE WHEN np > nn AND np > nz THEN 1 WHEN nn > np AND nn > nz THEN -1 ELSE 0 END)"
+  "   END AS outcome FROM agg),"
+  " gens AS (SELECT gid, max (adjudicated) AS adjudicated FROM dec GROUP BY gid)"
+  " SELECT g.id, g.kind, p.id, p.uuid, gens.adjudicated, st.idx, st.start_byte, st.end_byte,"
+  "   d.gid IS NOT NULL, d.outcome,"
+  "   CAST (CASE d.outcome WHEN 1 THEN d.np WHEN -1 THEN d.nn WHEN 0 THEN d.nz END AS REAL) / d.n"
+  " FROM gens JOIN visible_generations g ON g.id = gens.gid"
+  " JOIN visible_prompts p ON p.id = g.prompt_id"
+  " LEFT JOIN steps st ON st.generation_id = g.id AND st.source = " STEP_SOURCE
+  " LEFT JOIN dec d ON d.gid = g.id AND d.idx = st.idx"
+  " ORDER BY p.id, g.text_hash, g.id, st.idx";
+
+/* ?1: JSON array of the counted raters' ids. Every current span of theirs (step labels too),
+ * by generation in the order in which identical rows are neighbours, then by position. */
+static const char spans_sql[] =
+  "SELECT g.id, g.kind, p.id, p.uuid, s.start_byte, s.end_byte, s.label, s.value, r.name"
+  " FROM current_spans s JOIN visible_raters r ON r.id = s.rater_id"
+  " JOIN visible_generations g ON g.id = s.generation_id"
+  " JOIN visible_prompts p ON p.id = g.prompt_id"
+  " WHERE s.rater_id IN (SELECT value FROM json_each (?1))"
+  " ORDER BY p.id, g.text_hash, g.id, s.start_byte, s.end_byte, s.id";
+
+static void
+append_prompt (Export  *ex,
+               GString *out)
+{
+  if (ex->options->conversational)
+    g_string_append_len (out, ex->prompt_messages->str, ex->prompt_messages->len);
+  else
+    append_json_string (out, ex->prompt_text->str, ex->prompt_text->len);
+}
+
+/* Rows identical to one written already: rows come in prompt order with identical texts next
+ * to each other, so only the current prompt's rows are remembered. */
+static gboolean
+seen_row (Export     *ex,
+          GHashTable *seen,
+          gint64      prompt_id,
+          gint64     *seen_prompt)
+{
+  if (*seen_prompt != prompt_id)
+    {
+      g_hash_table_remove_all (seen);
+      *seen_prompt = prompt_id;
+    }
+  if (g_hash_table_contains (seen, ex->row->str))
+    return TRUE;
+  g_hash_table_add (seen, g_strdup (ex->row->str));
+  return FALSE;
+}
+
+static void
+report_progress (Export *ex,
+                 gint64  done)
+{
+  gint64 now;
+
+  if (ex->options->progress == NULL || done % 256 != 0)
+    return;
+  now = g_get_monotonic_time ();
+  if (now - ex->progress_time < G_USEC_PER_SEC / 10)
+    return;
+  ex->progress_time = now;
+  ex->options->progress (done, ex->total, ex->result->rows, ex->options->progress_data);
+}
+
+typedef struct
+{
+  gint64  start, end;   /* bytes */
+  gboolean labelled;    /* a counted rater labelled it */
+  gboolean decided;     /* the policy gave an outcome (and agreement is enough) */
+  int     outcome;      /* +1, 0, -1 */
+} Step;
+
+/* One generation's steps, in order, to one row (or none). */
+static gboolean
+write_stepwise_row (Export     *ex,
+                    gint64      gen_id,
+                    gint64      prompt_id,
+                    const char *prompt_uuid,
+                    GArray     *steps,
+                    Gen        *g,
+                    GHashTable *seen,
+                    gint64     *seen_prompt,
+                    GError    **error)
+{
+  const ArbExportOptions *o = ex->options;
+  g_autoptr(GString) completions = g_string_new ("[");
+  g_autoptr(GString) labels = g_string_new ("[");
+  gint64 n_true = 0, n_false = 0, n_neutral = 0;
+  gint64 cut_unlabelled = 0, cut_disputed = 0, cut_neutral = 0, cut_error = 0;
+  gboolean after_error = FALSE, stop = FALSE;
+  guint n = 0;
+
+  if (!fetch_generation (ex, gen_id, g, error))
+    return FALSE;
+  for (guint i = 0; i < steps->len; i++)
+    {
+      const Step *st = &g_array_index (steps, Step, i);
+      gint64 left = steps->len - i;
+      gboolean label;
+
+      if (after_error)
+        label = FALSE;   /* --after-error bad: every step after the first error */
+      else if (!st->labelled)
+        {
+          cut_unlabelled = left;
+          break;
+        }
+      else if (!st->decided)
+        {
+          cut_disputed = left;
+          break;
+        }
+      else if (st->outcome > 0)
+        label = TRUE;
+      else if (st->outcome == 0)
+        {
+          n_neutral++;
+          if (o->neutral == ARB_EXPORT_NEUTRAL_DROP)
+            {
+              cut_neutral = left;
+              break;
+            }
+          label = o->neutral == ARB_EXPORT_NEUTRAL_GOOD;
+        }
+      else
+        {
+          label = FALSE;
+          if (o->after_error == ARB_EXPORT_AFTER_ERROR_DROP)
+            {
+              cut_error = left - 1;
+              stop = TRUE;
+            }
+          else
+            after_error = TRUE;
+        }
+      if (st->start < 0 || st->end > (gint64) g->text->len || st->start > st->end)
+        {
+          g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                       _("generation %" G_GINT64_FORMAT ": step %u is bytes %" G_GINT64_FORMAT
+                         "–%" G_GINT64_FORMAT " of a text of %" G_GSIZE_FORMAT), gen_id, i,
+                       st->start, st->end, g->text->len);
+          return FALSE;
+        }
+      if (n > 0)
+        {
+          g_string_append (completions, ", ");
+          g_string_append (labels, ", ");
+        }
+      append_json_string (completions, g->text->str + st->start, st->end - st->start);
+      g_string_append (labels, label ? "true" : "false");
+      if (label)
+        n_true++;
+      else
+        n_false++;
+      n++;
+      if (stop)
+        break;
+    }
+  ex->result->neutral += n_neutral;
+  ex->result->cut_unlabelled += cut_unlabelled;
+  ex->result->cut_disputed += cut_disputed;
+  ex->result->cut_neutral += cut_neutral;
+  ex->result->cut_error += cut_error;
+  if (n == 0)
+    {
+      ex->result->empty++;
+      return TRUE;
+    }
+  g_string_append_c (completions, ']');
+  g_string_append_c (labels, ']');
+  if (!fetch_prompt (ex, prompt_id, error))
+    return FALSE;
+  g_string_truncate (ex->row, 0);
+  g_string_append (ex->row, "{\"prompt\": ");
+  append_prompt (ex, ex->row);
+  g_string_append (ex->row, ", \"completions\": ");
+  g_string_append_len (ex->row, completions->str, completions->len);
+  g_string_append (ex->row, ", \"labels\": ");
+  g_string_append_len (ex->row, labels->str, labels->len);
+  g_string_append_c (ex->row, '}');
+  if (seen_row (ex, seen, prompt_id, seen_prompt))
+    {
+      ex->result->duplicates++;
+      return TRUE;
+    }
+  ex->result->labels_true += n_true;
+  ex->result->labels_false += n_false;
+  if (!write_row (ex, target_for (ex, prompt_uuid), error))
+    return FALSE;
+  tally_system (ex, g->system->str);
+  return TRUE;
+}
+
+static gboolean
+export_stepwise (Export  *ex,
+                 GError **error)
+{
+  const ArbExportOptions *o = ex->options;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GArray) steps = g_array_new (FALSE, FALSE, sizeof (Step));
+  g_autofree char *counted = NULL;
+  g_autofree char *prompt_uuid = NULL;
+  g_auto(Gen) g = GEN_INIT;
+  gint64 cur = 0, cur_prompt = 0, seen_prompt = 0, n = 0;
+  gboolean skip = FALSE;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  counted = counted_raters (ex->ws, o, names, error);
+  if (counted == NULL)
+    return FALSE;
+  stmt = _arb_workspace_prepare (ex->ws, steps_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, counted, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int (stmt, 2, o->policy);
+  for (;;)
+    {
+      gint64 id;
+
+      rc = sqlite3_step (stmt);
+      id = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : -1;
+      if (id != cur && cur > 0 && !skip &&
+          !write_stepwise_row (ex, cur, cur_prompt, prompt_uuid, steps, &g, seen, &seen_prompt,
+                               error))
+        goto fail;
+      if (rc != SQLITE_ROW)
+        break;
+      if (id != cur)
+        {
+          cur = id;
+          cur_prompt = sqlite3_column_int64 (stmt, 2);
+          g_free (prompt_uuid);
+          prompt_uuid = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+          g_array_set_size (steps, 0);
+          skip = FALSE;
+          if (cancelled (ex, ++n, error))
+            goto fail;
+          report_progress (ex, n);
+          ex->result->considered++;
+          if (sqlite3_column_int (stmt, 4) != 0)
+            ex->result->adjudicated++;
+          if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "text") != 0)
+            {
+              ex->result->not_text++;
+              skip = TRUE;
+            }
+          else if (sqlite3_column_type (stmt, 5) == SQLITE_NULL)
+            {
+              ex->result->no_steps++;
+              skip = TRUE;
+            }
+        }
+      if (!skip)
+        {
+          Step st = { 0 };
+          gboolean has_outcome = sqlite3_column_type (stmt, 9) != SQLITE_NULL;
+
+          st.start = sqlite3_column_int64 (stmt, 6);
+          st.end = sqlite3_column_int64 (stmt, 7);
+          st.labelled = sqlite3_column_int (stmt, 8) != 0;
+          st.outcome = sqlite3_column_int (stmt, 9);
+          st.decided = st.labelled && has_outcome &&
+                       !(o->min_agreement > 0 &&
+                         sqlite3_column_double (stmt, 10) < o->min_agreement - 1e-12);
+          g_array_append_val (steps, st);
+        }
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading step labels");
+      goto fail;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+
+fail:
+  sqlite3_reset (stmt);
+  return FALSE;
+}
+
+typedef struct
+{
+  gint64  start, end;   /* bytes */
+  char   *label;
+  double  value;        /* NAN: none */
+  char   *rater;
+} Span;
+
+static void
+span_clear (gpointer data)
+{
+  Span *s = data;
+
+  g_free (s->label);
+  g_free (s->rater);
+}
+
+/* Whether a token of bytes [ts, te) counts as inside the span [ss, se) by the overlap rule. */
+static gboolean
+token_in_span (ArbExportOverlap overlap,
+               gint64           ts,
+               gint64           te,
+               gint64           ss,
+               gint64           se)
+{
+  gint64 inside = MIN (te, se) - MAX (ts, ss);
+
+  if (te <= ts)
+    return FALSE;   /* an empty token (a special token) is in no span */
+  switch (overlap)
+    {
+    case ARB_EXPORT_OVERLAP_MAJORITY:
+      return 2 * inside > te - ts;
+    case ARB_EXPORT_OVERLAP_ALL:
+      return ss <= ts && te <= se;
+    case ARB_EXPORT_OVERLAP_ANY:
+    default:
+      /* the token cover: every token the span touches; an empty span, the token it is in */
+      return inside > 0 || (ss == se && ts <= ss && ss < te);
+    }
+}
+
+/* A generation's tokenization by ex->options->tokenizer: FALSE with @error when it is damaged;
+ * *found FALSE when there is none. */
+static gboolean
+fetch_tokenization (Export        *ex,
+                    gint64         gen_id,
+                    gsize          text_len,
+                    gboolean      *found,
+                    json_object  **ids,
+                    GArray        *ranges,
+                    json_object  **pieces,
+                    GError       **error)
+{
+  sqlite3_stmt *stmt = _arb_workspace_prepare (ex->ws,
+                                               "SELECT token_ids, byte_ranges, pieces FROM"
+                                               " tokenizations WHERE generation_id = ?1 AND"
+                                               " tokenizer = ?2 ORDER BY in_context LIMIT 1",
+                                               error);
+  g_autoptr(json_object) br = NULL;
+  const char *what = NULL;
+  int rc;
+
+  *found = FALSE;
+  *ids = *pieces = NULL;
+  g_array_set_size (ranges, 0);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, gen_id);
+  sqlite3_bind_text (stmt, 2, ex->options->tokenizer, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *found = TRUE;
+      *ids = json_tokener_parse ((const char *) sqlite3_column_text (stmt, 0));
+      br = json_tokener_parse ((const char *) sqlite3_column_text (stmt, 1));
+      if (sqlite3_column_type (stmt, 2) != SQLITE_NULL)
+        *pieces = json_tokener_parse ((const char *) sqlite3_column_text (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading a tokenization");
+      return FALSE;
+    }
+  if (!*found)
+    return TRUE;
+  if (*ids == NULL || json_object_get_type (*ids) != json_type_array)
+    what = "token_ids is not a JSON array";
+  else if (br == NULL || json_object_get_type (br) != json_type_array ||
+           json_object_array_length (br) != json_object_array_length (*ids))
+    what = "byte_ranges is not an array of as many ranges as there are tokens";
+  else if (*pieces != NULL && (json_object_get_type (*pieces) != json_type_array ||
+                               json_object_array_length (*pieces) !=
+                               json_object_array_length (*ids)))
+    what = "pieces is not an array of as many pieces as there are tokens";
+  for (size_t i = 0; what == NULL && i < json_object_array_length (br); i++)
+    {
+      json_object *pair = json_object_array_get_idx (br, i);
+      ArbRange r;
+
+      if (json_object_get_type (json_object_array_get_idx (*ids, i)) != json_type_int)
+        {
+          what = "a token id is not an integer";
+          break;
+        }
+      if (pair == NULL || json_object_get_type (pair) != json_type_array ||
+          json_object_array_length (pair) != 2)
+        {
+          what = "a byte range is not a [start, end] pair";
+          break;
+        }
+      r.start = json_object_get_int64 (json_object_array_get_idx (pair, 0));
+      r.end = json_object_get_int64 (json_object_array_get_idx (pair, 1));
+      if (r.start < 0 || r.end < r.start || r.end > (gint64) text_len)
+        {
+          what = "a byte range is outside the text";
+          break;
+        }
+      g_array_append_val (ranges, r);
+    }
+  if (what != NULL)
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                   _("the tokenization “%s” of generation %" G_GINT64_FORMAT " is damaged: %s"),
+                   ex->options->tokenizer, gen_id, what);
+      g_clear_pointer (ids, json_object_put);
+      g_clear_pointer (pieces, json_object_put);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_token_row (Export     *ex,
+                 gint64      gen_id,
+                 gint64      prompt_id,
+                 const char *prompt_uuid,
+                 GArray     *spans,
+                 Gen        *g,
+                 GHashTable *seen,
+                 gint64     *seen_prompt,
+                 GError    **error)
+{
+  const ArbExportOptions *o = ex->options;
+  g_autoptr(ArbOffsetMap) map = NULL;
+  g_autoptr(json_object) ids = NULL, pieces = NULL;
+  g_autoptr(GArray) ranges = g_array_new (FALSE, FALSE, sizeof (ArbRange));
+  g_autofree double *weight = NULL;
+  g_autofree const char **tag = NULL;
+  gboolean found = FALSE;
+  gint64 in_span = 0;
+  guint n_tokens = 0;
+
+  if (!fetch_generation (ex, gen_id, g, error))
+    return FALSE;
+  if (o->tokenizer != NULL &&
+      !fetch_tokenization (ex, gen_id, g->text->len, &found, &ids, ranges, &pieces, error))
+    return FALSE;
+  map = arb_offset_map_new (g->text->str, g->text->len);
+  if (!fetch_prompt (ex, prompt_id, error))
+    return FALSE;
+
+  g_string_truncate (ex->row, 0);
+  g_string_append (ex->row, "{\"prompt\": ");
+  append_prompt (ex, ex->row);
+  g_string_append (ex->row, ", \"response\": ");
+  append_json_string (ex->row, g->text->str, g->text->len);
+  g_string_append (ex->row, ", \"spans\": [");
+  for (guint i = 0; i < spans->len; i++)
+    {
+      const Span *s = &g_array_index (spans, Span, i);
+      gint64 start = arb_offset_map_byte_to_cp (map, s->start);
+      gint64 end = arb_offset_map_byte_to_cp (map, s->end);
+
+      if (start < 0 || end < 0)
+        {
+          g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                       _("generation %" G_GINT64_FORMAT ": the span %s of %s at bytes %"
+                         G_GINT64_FORMAT "–%" G_GINT64_FORMAT " is not on character "
+                         "boundaries of its text"), gen_id, s->label, s->rater, s->start,
+                       s->end);
+          return FALSE;
+        }
+      g_string_append_printf (ex->row, "%s{\"start\": %" G_GINT64_FORMAT ", \"end\": %"
+                              G_GINT64_FORMAT ", \"label\": ", i > 0 ? ", " : "", start, end);
+      append_json_string (ex->row, s->label, -1);
+      g_string_append (ex->row, ", \"value\": ");
+      append_number (ex->row, s->value);   /* NAN: null */
+      g_string_append (ex->row, ", \"rater\": ");
+      append_json_string (ex->row, s->rater, -1);
+      g_string_append_c (ex->row, '}');
+    }
+  g_string_append_c (ex->row, ']');
+
+  if (found)
+    {
+      const ArbRange *r = (const ArbRange *) (gpointer) ranges->data;
+
+      n_tokens = ranges->len;
+      weight = g_new0 (double, MAX (n_tokens, 1));
+      tag = g_new0 (const char *, MAX (n_tokens, 1));
+      for (guint t = 0; t < n_tokens; t++)
+        weight[t] = NAN;
+      /* Each span's tokens: its token cover, then the overlap rule per token. Spans come by
+       * start, so a token's tag is the first span (by position) that holds it; its weight is
+       * the least value among the spans with a value that hold it (an error inside a good step
+       * makes its tokens bad). */
+      for (guint i = 0; i < spans->len; i++)
+        {
+          const Span *s = &g_array_index (spans, Span, i);
+          guint first, last;
+
+          if (!arb_units_cover (r, n_tokens, s->start, s->end, &first, &last, NULL))
+            continue;
+          for (guint t = first; t < last; t++)
+            {
+              if (!token_in_span (o->overlap, r[t].start, r[t].end, s->start, s->end))
+                continue;
+              if (tag[t] == NULL)
+                tag[t] = s->label;
+              if (!isnan (s->value) && (isnan (weight[t]) || s->value < weight[t]))
+                weight[t] = s->value;
+            }
+        }
+      g_string_append (ex->row, ", \"tokens\": [");
+      for (guint t = 0; t < n_tokens; t++)
+        g_string_append_printf (ex->row, "%s%" G_GINT64_FORMAT, t > 0 ? ", " : "",
+                                (gint64) json_object_get_int64 (json_object_array_get_idx (ids,
+                                                                                           t)));
+      g_string_append_c (ex->row, ']');
+      if (pieces != NULL)
+        {
+          g_string_append (ex->row, ", \"pieces\": [");
+          for (guint t = 0; t < n_tokens; t++)
+            {
+              json_object *piece = json_object_array_get_idx (pieces, t);
+
+              if (t > 0)
+                g_string_append (ex->row, ", ");
+              if (piece != NULL && json_object_get_type (piece) == json_type_string)
+                append_json_string (ex->row, json_object_get_string (piece),
+                                    json_object_get_string_len (piece));
+              else
+                g_string_append (ex->row, "null");
+            }
+          g_string_append_c (ex->row, ']');
+        }
+      g_string_append (ex->row, ", \"token_labels\": [");
+      for (guint t = 0; t < n_tokens; t++)
+        {
+          if (t > 0)
+            g_string_append (ex->row, ", ");
+          /* outside every span, or inside spans without a value: 0 */
+          append_number (ex->row, isnan (weight[t]) ? 0 : weight[t]);
+        }
+      g_string_append (ex->row, "], \"token_tags\": [");
+      for (guint t = 0; t < n_tokens; t++)
+        {
+          if (t > 0)
+            g_string_append (ex->row, ", ");
+          append_json_string (ex->row, tag[t], -1);   /* NULL: null */
+          in_span += tag[t] != NULL;
+        }
+      g_string_append_c (ex->row, ']');
+    }
+  g_string_append_c (ex->row, '}');
+  if (seen_row (ex, seen, prompt_id, seen_prompt))
+    {
+      ex->result->duplicates++;
+      return TRUE;
+    }
+  ex->result->spans += spans->len;
+  if (o->tokenizer != NULL)
+    {
+      if (found)
+        {
+          ex->result->tokenized++;
+          ex->result->tokens += n_tokens;
+          ex->result->tokens_in_span += in_span;
+        }
+      else
+        ex->result->untokenized++;
+    }
+  if (!write_row (ex, target_for (ex, prompt_uuid), error))
+    return FALSE;
+  tally_system (ex, g->system->str);
+  return TRUE;
+}
+
+static gboolean
+export_token_level (Export  *ex,
+                    GError **error)
+{
+  const ArbExportOptions *o = ex->options;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (Span));
+  g_autofree char *counted = NULL;
+  g_autofree char *prompt_uuid = NULL;
+  g_auto(Gen) g = GEN_INIT;
+  gint64 cur = 0, cur_prompt = 0, seen_prompt = 0, n = 0;
+  gboolean skip = FALSE;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_array_set_clear_func (spans, span_clear);
+  counted = counted_raters (ex->ws, o, names, error);
+  if (counted == NULL)
+    return FALSE;
+  if (o->tokenizer != NULL)
+    {
+      stmt = _arb_workspace_prepare (ex->ws, "SELECT 1 FROM tokenizations WHERE tokenizer = ?"
+                                             " LIMIT 1", error);
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, o->tokenizer, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW)
+        {
+          if (rc == SQLITE_DONE)
+            g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_NOT_FOUND,
+                         _("%s: no tokenization by the tokenizer “%s” (arbiter-cli tokenize "
+                           "makes them)"), arb_workspace_get_path (ex->ws), o->tokenizer);
+          else
+            _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws),
+                                   "reading tokenizations");
+          return FALSE;
+        }
+    }
+  stmt = _arb_workspace_prepare (ex->ws, spans_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, counted, -1, SQLITE_TRANSIENT);
+  for (;;)
+    {
+      gint64 id;
+
+      rc = sqlite3_step (stmt);
+      id = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : -1;
+      if (id != cur && cur > 0 && !skip &&
+          !write_token_row (ex, cur, cur_prompt, prompt_uuid, spans, &g, seen, &seen_prompt,
+                            error))
+        goto fail;
+      if (rc != SQLITE_ROW)
+        break;
+      if (id != cur)
+        {
+          cur = id;
+          cur_prompt = sqlite3_column_int64 (stmt, 2);
+          g_free (prompt_uuid);
+          prompt_uuid = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+          g_array_set_size (spans, 0);
+          if (cancelled (ex, ++n, error))
+            goto fail;
+          report_progress (ex, n);
+          ex->result->considered++;
+          skip = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "text") != 0;
+          if (skip)
+            ex->result->not_text++;
+        }
+      if (!skip)
+        {
+          Span s;
+
+          s.start = sqlite3_column_int64 (stmt, 4);
+          s.end = sqlite3_column_int64 (stmt, 5);
+          s.label = g_strdup ((const char *) sqlite3_column_text (stmt, 6));
+          s.value = sqlite3_column_type (stmt, 7) == SQLITE_NULL
+                    ? NAN : sqlite3_column_double (stmt, 7);
+          s.rater = g_strdup ((const char *) sqlite3_column_text (stmt, 8));
+          g_array_append_val (spans, s);
+        }
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading spans");
+      goto fail;
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+
+fail:
+  sqlite3_reset (stmt);
+  return FALSE;
+}
+
 /* ---- the dataset card -------------------------------------------------------------------- */
 
 static void
@@ -1265,6 +2047,24 @@ policy_text (ArbExportPolicy policy)
     default:
       return "majority: the outcome (A better, B better, tie) with strictly the most votes; "
              "a draw between outcomes is a tie";
+    }
+}
+
+static const char *
+step_policy_text (ArbExportPolicy policy)
+{
+  switch (policy)
+    {
+    case ARB_EXPORT_POLICY_MEAN:
+      return "mean: the sign of the mean of the counted raters' values (0 is neutral)";
+    case ARB_EXPORT_POLICY_UNANIMOUS:
+      return "unanimous: every counted rater gave the step the same sign, else it is undecided";
+    case ARB_EXPORT_POLICY_SINGLE:
+      return "single: the one counted rater's label";
+    case ARB_EXPORT_POLICY_MAJORITY:
+    default:
+      return "majority: the sign (good, neutral, bad) with strictly the most votes; a draw is "
+             "neutral";
     }
 }
 
@@ -1299,7 +2099,10 @@ card_text (Export     *ex,
                           "train", main_base);
   if (split_path != NULL)
     g_string_append_printf (card, "  - split: %s\n    path: \"%s\"\n", o->split_name, split_base);
-  g_string_append (card, "tags:\n- arbiter\n- preference\n---\n" CARD_MARKER "\n\n");
+  g_string_append_printf (card, "tags:\n- arbiter\n- %s\n---\n" CARD_MARKER "\n\n",
+                          o->format == ARB_EXPORT_TRL_STEPWISE ? "stepwise-supervision"
+                          : o->format == ARB_EXPORT_TOKEN_LEVEL ? "token-classification"
+                          : "preference");
 
   g_string_append_printf (card, "# %s\n\n", title);
   g_string_append_printf (card, "Exported from the Arbiter workspace `%s` (%s) on %s, format "
@@ -1312,11 +2115,23 @@ card_text (Export     *ex,
   g_string_append (card, "\n```\n\n");
 
   g_string_append (card, "## Records\n\n| rule | count |\n|---|---|\n");
-  card_row (card, is_pairwise (o->format) ? "comparisons with a counted verdict"
-                                          : "verdicts of the counted raters", r->considered);
-  if (is_pairwise (o->format))
-    card_row (card, "of which decided by an adjudicator", r->adjudicated);
-  card_row (card, "dropped: flagged", r->flagged);
+  if (is_span_format (o->format))
+    {
+      card_row (card, o->format == ARB_EXPORT_TRL_STEPWISE
+                      ? "generations with a counted step label"
+                      : "generations with a counted span", r->considered);
+      if (o->format == ARB_EXPORT_TRL_STEPWISE)
+        card_row (card, "of which a step decided by an adjudicator", r->adjudicated);
+      card_row (card, "dropped: not text (image or missing)", r->not_text);
+    }
+  else
+    {
+      card_row (card, is_pairwise (o->format) ? "comparisons with a counted verdict"
+                                              : "verdicts of the counted raters", r->considered);
+      if (is_pairwise (o->format))
+        card_row (card, "of which decided by an adjudicator", r->adjudicated);
+      card_row (card, "dropped: flagged", r->flagged);
+    }
   if (is_pairwise (o->format))
     {
       card_row (card, "dropped: a side is not text (image or missing)", r->not_text);
@@ -1326,8 +2141,32 @@ card_text (Export     *ex,
       card_row (card, o->keep_ties && o->format != ARB_EXPORT_TRL_KTO
                       ? "ties kept (rows marked tie)" : "dropped: tie", r->ties);
       card_row (card, "dropped: chosen text equals rejected text", r->same_text);
-      card_row (card, "rows not written: identical to a written row", r->duplicates);
     }
+  if (o->format == ARB_EXPORT_TRL_STEPWISE)
+    {
+      card_row (card, "dropped: step labels but no steps", r->no_steps);
+      card_row (card, "dropped: no step to write (the first step ends the row)", r->empty);
+      card_row (card, "neutral steps met", r->neutral);
+      card_row (card, "steps left out: from an unlabelled step on", r->cut_unlabelled);
+      card_row (card, "steps left out: from a step the raters did not decide", r->cut_disputed);
+      card_row (card, "steps left out: from a neutral step on (--neutral drop)", r->cut_neutral);
+      card_row (card, "steps left out: after the first error", r->cut_error);
+      card_row (card, "step labels written true", r->labels_true);
+      card_row (card, "step labels written false", r->labels_false);
+    }
+  if (o->format == ARB_EXPORT_TOKEN_LEVEL)
+    {
+      card_row (card, "spans written", r->spans);
+      if (o->tokenizer != NULL)
+        {
+          card_row (card, "rows with tokens", r->tokenized);
+          card_row (card, "rows without a tokenization by this tokenizer", r->untokenized);
+          card_row (card, "tokens written", r->tokens);
+          card_row (card, "of which inside a span", r->tokens_in_span);
+        }
+    }
+  if (o->format != ARB_EXPORT_VERDICTS_JSONL && o->format != ARB_EXPORT_VERDICTS_CSV)
+    card_row (card, "rows not written: identical to a written row", r->duplicates);
   card_row (card, "rows written", r->rows);
   if (split_path != NULL)
     {
@@ -1345,9 +2184,63 @@ card_text (Export     *ex,
     g_string_append (card, "- Raters: every rater of the workspace.\n");
   else
     g_string_append (card, "- Raters: every human rater of role annotator.\n");
-  g_string_append (card, "- Verdicts: current ones of status ok; a rater's several verdicts on a "
-                         "comparison (orders, samples) average into one preference.\n");
-  g_string_append (card, "- Flagged comparisons (a live flag of any rater) are left out.\n");
+  if (o->format == ARB_EXPORT_TRL_STEPWISE)
+    {
+      g_string_append (card, "- Step labels: current ones (spans with a step index); a rater's "
+                             "value on a step (+1 good, 0 neutral, -1 bad; several labels "
+                             "average) votes by its sign. Where an adjudicator labelled a step, "
+                             "only adjudicators count on it.\n");
+      g_string_append_printf (card, "- Policy per step: %s.\n", step_policy_text (o->policy));
+      if (o->min_agreement > 0)
+        g_string_append_printf (card, "- Minimum agreement per step: %g; a step below it ends "
+                                      "the row like an undecided one.\n", o->min_agreement);
+      g_string_append (card, "- Steps: the imported segmentation, else the first by source "
+                             "name; each completion is a step's text (its byte range); rows "
+                             "follow the steps in order and end at the first step that is not "
+                             "labelled or not decided.\n");
+      g_string_append_printf (card, "- Neutral steps (0): %s.\n",
+                              o->neutral == ARB_EXPORT_NEUTRAL_GOOD
+                              ? "written as good (true): PRM800K's reading of 0 as an acceptable "
+                                "step that is not wrong"
+                              : o->neutral == ARB_EXPORT_NEUTRAL_BAD
+                              ? "written as bad (false)"
+                              : "the row ends before the first neutral step");
+      g_string_append_printf (card, "- After the first bad step (-1): %s.\n",
+                              o->after_error == ARB_EXPORT_AFTER_ERROR_DROP
+                              ? "the row ends with it (as in TRL's stepwise examples and "
+                                "Math-Shepherd)"
+                              : "every later step is written, labelled false, whatever its "
+                                "label");
+      g_string_append (card, "- Identical rows are written once.\n");
+    }
+  else if (o->format == ARB_EXPORT_TOKEN_LEVEL)
+    {
+      g_string_append (card, "- Spans: every current span of the counted raters (step labels "
+                             "too), offsets in Unicode code points, end-exclusive; no "
+                             "aggregation: each rater's spans are listed with their name.\n");
+      if (o->tokenizer != NULL)
+        g_string_append_printf (card, "- Tokens: the tokenization by `%s` of the response alone "
+                                      "(else in its chat context). A token is inside a span "
+                                      "when %s. token_labels: the least value among the spans "
+                                      "with a value that hold the token, else 0 (outside every "
+                                      "span, or only in spans without a value); token_tags: "
+                                      "the label of the first span that holds it, else "
+                                      "null.\n", o->tokenizer,
+                                o->overlap == ARB_EXPORT_OVERLAP_ALL
+                                ? "all of its bytes are in the span"
+                                : o->overlap == ARB_EXPORT_OVERLAP_MAJORITY
+                                ? "more than half of its bytes are in the span"
+                                : "any of its bytes is in the span (the span's token cover)");
+      else
+        g_string_append (card, "- Tokens: none (no tokenizer named).\n");
+      g_string_append (card, "- Identical rows are written once.\n");
+    }
+  else
+    {
+      g_string_append (card, "- Verdicts: current ones of status ok; a rater's several verdicts "
+                             "on a comparison (orders, samples) average into one preference.\n");
+      g_string_append (card, "- Flagged comparisons (a live flag of any rater) are left out.\n");
+    }
   if (is_pairwise (o->format))
     {
       g_string_append (card, "- An adjudicator's verdict wins: where raters of role adjudicator "
@@ -1379,9 +2272,14 @@ card_text (Export     *ex,
                                   "(seed %" G_GUINT64_FORMAT "); no prompt is in both files.\n",
                             o->split_name, o->split_fraction, o->seed);
 
-  g_string_append (card, "\n## Raters\n\n| rater | kind | role | origin | current verdicts |\n"
-                         "|---|---|---|---|---|\n");
-  stmt = _arb_workspace_prepare (ex->ws,
+  g_string_append_printf (card, "\n## Raters\n\n| rater | kind | role | origin | current %s |\n"
+                                "|---|---|---|---|---|\n",
+                          is_span_format (o->format) ? "spans" : "verdicts");
+  stmt = _arb_workspace_prepare (ex->ws, is_span_format (o->format) ?
+                                 "SELECT r.name, r.kind, r.role, r.origin,"
+                                 " (SELECT count (*) FROM current_spans v WHERE v.rater_id = r.id)"
+                                 " FROM visible_raters r WHERE r.id IN (SELECT value FROM json_each (?1))"
+                                 " OR (?2 AND r.role = 'adjudicator') ORDER BY r.name" :
                                  "SELECT r.name, r.kind, r.role, r.origin,"
                                  " (SELECT count (*) FROM current_verdicts v WHERE v.rater_id = r.id)"
                                  " FROM visible_raters r WHERE r.id IN (SELECT value FROM json_each (?1))"
@@ -1389,7 +2287,7 @@ card_text (Export     *ex,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, counted, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (stmt, 2, is_pairwise (o->format));
+  sqlite3_bind_int (stmt, 2, aggregates (o->format));
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_string_append_printf (card, "| %s | %s | %s | %s | %" G_GINT64_FORMAT " |\n",
                             sqlite3_column_text (stmt, 0), sqlite3_column_text (stmt, 1),
@@ -1452,6 +2350,28 @@ check_options (const ArbExportOptions *o,
 {
   const char *keys[3] = { o->prompt_key, o->chosen_key, o->rejected_key };
 
+  if (!is_pairwise (o->format) &&
+      (o->keep_ties || o->margin != ARB_EXPORT_MARGIN_NONE ||
+       (o->format != ARB_EXPORT_TRL_STEPWISE &&
+        (o->policy != ARB_EXPORT_POLICY_MAJORITY || o->min_agreement > 0))))
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                   _("%s takes no tie rule or margin%s"), arb_export_format_to_string (o->format),
+                   o->format == ARB_EXPORT_TRL_STEPWISE ? "" : ", policy or minimum agreement");
+      return FALSE;
+    }
+  if (o->implicit_prompt && o->format != ARB_EXPORT_TRL_PREFERENCE)
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                   _("the implicit prompt is a form of trl-preference only"));
+      return FALSE;
+    }
+  if (o->tokenizer != NULL && o->format != ARB_EXPORT_TOKEN_LEVEL)
+    {
+      g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
+                   _("tokens are written by token-level only"));
+      return FALSE;
+    }
   if (o->format == ARB_EXPORT_TRL_KTO && o->keep_ties)
     {
       g_set_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID,
@@ -1493,6 +2413,26 @@ check_options (const ArbExportOptions *o,
   return TRUE;
 }
 
+/* An upper bound of the items an export reads, for its progress: quick counts (SQLite counts a
+ * table's rows from its smallest index). */
+static gint64
+count_items (ArbWorkspace   *ws,
+             ArbExportFormat format)
+{
+  const char *sql = is_pairwise (format) ? "SELECT count (*) FROM comparisons"
+                    : is_span_format (format) ? "SELECT count (DISTINCT generation_id) FROM spans"
+                    : "SELECT count (*) FROM verdicts";
+  sqlite3_stmt *stmt = _arb_workspace_prepare (ws, sql, NULL);
+  gint64 n = 0;
+
+  if (stmt == NULL)
+    return 0;
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
 /**
  * arb_workspace_export:
  * @path: the data file; with a split, the files are named by arb_export_split_path() from it
@@ -1516,6 +2456,7 @@ arb_workspace_export (ArbWorkspace            *self,
   g_autoptr(GString) row = g_string_new (NULL);
   g_autoptr(GString) prompt_messages = g_string_new (NULL);
   g_autoptr(GString) prompt_text = g_string_new (NULL);
+  g_autoptr(GString) scratch = g_string_new (NULL);
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *main_path = NULL, *split_path = NULL, *card_path = NULL, *dir = NULL;
   g_autofree char *card = NULL;
@@ -1575,6 +2516,7 @@ arb_workspace_export (ArbWorkspace            *self,
   ex.cancellable = cancellable;
   ex.prompt_messages = prompt_messages;
   ex.prompt_text = prompt_text;
+  ex.scratch = scratch;
   if ((ex.main = out_open (main_path, error)) == NULL ||
       (split_path != NULL && (ex.split = out_open (split_path, error)) == NULL))
     goto out;
@@ -1589,10 +2531,18 @@ arb_workspace_export (ArbWorkspace            *self,
       _arb_workspace_exec (self, "PRAGMA temp_store = MEMORY", NULL);
       goto out;
     }
+  if (options->progress != NULL)
+    ex.total = count_items (self, options->format);
   if (is_pairwise (options->format))
     ok = export_pairwise (&ex, error);
+  else if (options->format == ARB_EXPORT_TRL_STEPWISE)
+    ok = export_stepwise (&ex, error);
+  else if (options->format == ARB_EXPORT_TOKEN_LEVEL)
+    ok = export_token_level (&ex, error);
   else
     ok = export_verdicts (&ex, error);
+  if (ok && options->progress != NULL)
+    options->progress (ex.total, ex.total, result->rows, options->progress_data);
   if (ok && !options->no_card)
     ok = (card = card_text (&ex, path, main_path, split_path, error)) != NULL;
   _arb_workspace_exec (self, "COMMIT", NULL);

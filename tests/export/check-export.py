@@ -3,7 +3,7 @@
 # only (what a training script would do), check its keys, types, role order and hygiene, and
 # print counts as one JSON object on stdout. Exit status 1 with a message on the first fault.
 #
-#   check-export.py FORMAT [--conversational] [--keys PROMPT,CHOSEN,REJECTED] FILE...
+#   check-export.py FORMAT [--conversational] [--implicit] [--keys PROMPT,CHOSEN,REJECTED] FILE...
 #
 # With several files (the parts of a split) it also counts prompts that are in more than one.
 #
@@ -92,6 +92,107 @@ def check_pair_row(where, row, keys, conversational, counts):
     return row[pk]
 
 
+def check_implicit_row(where, row, conversational, counts):
+    """TRL's implicit prompt: chosen and rejected are the whole conversation, sharing the
+    prompt as their common beginning."""
+    if not {"chosen", "rejected"} <= set(row) or not set(row) <= {"chosen", "rejected", "margin",
+                                                                   "tie"}:
+        fail(where, f"keys {sorted(row)}; expected chosen, rejected (margin, tie)")
+    c, r = row["chosen"], row["rejected"]
+    if conversational:
+        check_messages(where, c, "chosen")
+        check_messages(where, r, "rejected")
+        k = 0
+        while k < min(len(c), len(r)) and c[k] == r[k]:
+            k += 1
+        if k == 0 or c[k - 1]["role"] != "user":
+            fail(where, "chosen and rejected do not share a prompt that ends with the user")
+        check_role_order(where, c[:k], c[k:], "chosen")
+        check_role_order(where, r[:k], r[k:], "rejected")
+        prompt = c[:k]
+    else:
+        if not isinstance(c, str) or not isinstance(r, str):
+            fail(where, "chosen and rejected must be strings")
+        end = c.rfind("\n\nAssistant: ") + len("\n\nAssistant: ")
+        if not c.startswith("\n\nHuman: ") or end < len("\n\nAssistant: ") \
+                or not r.startswith(c[:end]):
+            fail(where, "chosen and rejected are not one transcript that differs after the last "
+                        "\\n\\nAssistant: ")
+        prompt = c[:end]
+    if c == r:
+        fail(where, "chosen equals rejected")
+    return prompt
+
+
+def check_stepwise_row(where, row, conversational, counts):
+    if list(row) != ["prompt", "completions", "labels"]:
+        fail(where, f"keys {list(row)}; expected prompt, completions, labels in this order")
+    if conversational:
+        check_messages(where, row["prompt"], "prompt")
+        if row["prompt"][-1]["role"] != "user":
+            fail(where, "the prompt does not end with the user")
+    elif not isinstance(row["prompt"], str):
+        fail(where, "prompt is not a string")
+    steps, labels = row["completions"], row["labels"]
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+        fail(where, "completions is not a non-empty list of strings")
+    if not isinstance(labels, list) or len(labels) != len(steps) \
+            or not all(isinstance(x, bool) for x in labels):
+        fail(where, "labels is not a list of booleans, one per completion")
+    counts["steps"] += len(steps)
+    counts["labels_true"] += sum(labels)
+    counts["labels_false"] += len(labels) - sum(labels)
+    return row["prompt"]
+
+
+def check_token_row(where, row, conversational, counts):
+    keys = list(row)
+    if keys[:3] != ["prompt", "response", "spans"] or \
+            keys[3:] not in ([], ["tokens", "token_labels", "token_tags"],
+                             ["tokens", "pieces", "token_labels", "token_tags"]):
+        fail(where, f"keys {keys}; expected prompt, response, spans (tokens, pieces, "
+                    f"token_labels, token_tags)")
+    if conversational:
+        check_messages(where, row["prompt"], "prompt")
+    elif not isinstance(row["prompt"], str):
+        fail(where, "prompt is not a string")
+    text = row["response"]
+    if not isinstance(text, str):
+        fail(where, "response is not a string")
+    if not isinstance(row["spans"], list) or not row["spans"]:
+        fail(where, "spans is not a non-empty list")
+    for s in row["spans"]:
+        if not isinstance(s, dict) or list(s) != ["start", "end", "label", "value", "rater"]:
+            fail(where, f"a span {s!r}; expected start, end, label, value, rater")
+        if not all(isinstance(s[k], int) and not isinstance(s[k], bool) for k in ("start", "end")) \
+                or not 0 <= s["start"] <= s["end"] <= len(text):
+            fail(where, f"span offsets {s['start']}–{s['end']} outside the response's "
+                        f"{len(text)} code points")
+        if not isinstance(s["label"], str) or not isinstance(s["rater"], str):
+            fail(where, "a span's label and rater must be strings")
+        if s["value"] is not None and (not isinstance(s["value"], (int, float))
+                                       or isinstance(s["value"], bool)):
+            fail(where, "a span's value must be a number or null")
+    counts["spans"] += len(row["spans"])
+    if "tokens" in row:
+        n = len(row["tokens"])
+        if not all(isinstance(t, int) and not isinstance(t, bool) for t in row["tokens"]):
+            fail(where, "tokens are not integers")
+        if "pieces" in row and (len(row["pieces"]) != n or
+                                not all(isinstance(p, str) for p in row["pieces"])):
+            fail(where, "pieces are not one string per token")
+        if len(row["token_labels"]) != n or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool)
+                for x in row["token_labels"]):
+            fail(where, "token_labels are not one number per token")
+        if len(row["token_tags"]) != n or not all(x is None or isinstance(x, str)
+                                                  for x in row["token_tags"]):
+            fail(where, "token_tags are not one string or null per token")
+        counts["tokens"] += n
+        counts["tokenized"] += 1
+    return row["prompt"]
+
+
 def check_kto_row(where, row, conversational, counts):
     if set(row) != {"prompt", "completion", "label"}:
         fail(where, f"keys {sorted(row)}; expected prompt, completion, label")
@@ -153,18 +254,22 @@ def main(argv):
         fail("check-export.py", "usage: FORMAT [--conversational] [--keys P,C,R] FILE...")
     fmt = args.pop(0)
     conversational = False
+    implicit = False
     keys = ("prompt", "chosen", "rejected")
     files = []
     while args:
         a = args.pop(0)
         if a == "--conversational":
             conversational = True
+        elif a == "--implicit":
+            implicit = True
         elif a == "--keys":
             keys = tuple(args.pop(0).split(","))
         else:
             files.append(a)
 
     counts = {"rows": 0, "ties": 0, "labels_true": 0, "labels_false": 0, "dimensions": 0,
+              "steps": 0, "spans": 0, "tokens": 0, "tokenized": 0,
               "duplicates": 0, "files": [], "prompts": 0, "overlap": 0, "digests": []}
     prompt_sets = []
     for path in files:
@@ -184,8 +289,14 @@ def main(argv):
             records = ((f"{path}:{i + 1}", json.loads(line), line) for i, line in enumerate(lines))
         for where, row, line in records:
             n += 1
-            if fmt in ("trl-preference", "openrlhf"):
+            if fmt == "trl-preference" and implicit:
+                prompt = check_implicit_row(where, row, conversational, counts)
+            elif fmt in ("trl-preference", "openrlhf"):
                 prompt = check_pair_row(where, row, keys, conversational, counts)
+            elif fmt == "trl-stepwise":
+                prompt = check_stepwise_row(where, row, conversational, counts)
+            elif fmt == "token-level":
+                prompt = check_token_row(where, row, conversational, counts)
             elif fmt == "trl-kto":
                 prompt = check_kto_row(where, row, conversational, counts)
             elif fmt in ("verdicts-jsonl", "verdicts-csv"):

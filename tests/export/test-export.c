@@ -1,6 +1,7 @@
 /* test-export.c: arbiter-cli export on the real samples in ../shared/data, every file read back
  * by Python's standard json/csv/gzip modules (check-export.py), the policies' counts checked
- * against a computation of the test's own over the raw verdicts
+ * against a computation of the test's own over the raw verdicts, and the step-wise and
+ * token-level rows against expect-export.py's computation from the source files
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -600,6 +601,513 @@ test_pandalm_verdicts (void)
   fixture_clear (&f);
 }
 
+/* ---- trl-stepwise: BIG-Bench Mistake and PRM800K ----------------------------------------- */
+
+#define BBM_DIR "big_bench_mistake"
+#define PRM_FILES "prm800k_examples/prm800k-phase1-train-example.json", \
+                  "prm800k_examples/prm800k-phase2-train-example.jsonl"
+#define FGRLHF "finegrained_rlhf_qa_feedback/dev_feedback.first100.json"
+
+/* A workspace with several files of one format imported (NULL-terminated, relative to the
+ * shared data). */
+static void
+fixture_init_files (Fixture    *f,
+                    const char *format,
+                    ...)
+{
+  g_auto(ArbTestRun) run = { 0 };
+  g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func (g_free);
+  const char *relative;
+  va_list ap;
+
+  f->dir = arb_test_mkdtemp ();
+  f->ws = g_build_filename (f->dir, "ws.arbiter", NULL);
+  run_ok (&run, (const char *[]) { "init", f->ws, NULL });
+  g_ptr_array_add (args, g_strdup ("import"));
+  g_ptr_array_add (args, g_strdup (f->ws));
+  va_start (ap, format);
+  while ((relative = va_arg (ap, const char *)) != NULL)
+    g_ptr_array_add (args, g_build_filename (arb_test_shared_data (), relative, NULL));
+  va_end (ap);
+  g_ptr_array_add (args, g_strdup ("--format"));
+  g_ptr_array_add (args, g_strdup (format));
+  g_ptr_array_add (args, NULL);
+  run_ok (&run, (const char * const *) args->pdata);
+}
+
+/* The BIG-Bench Mistake sample's five files. */
+static void
+fixture_init_bbm (Fixture *f)
+{
+  fixture_init_files (f, "bigbench-mistake", BBM_DIR "/dyck_languages.first60.jsonl",
+                      BBM_DIR "/logical_deduction.first60.jsonl",
+                      BBM_DIR "/multistep_arithmetic.first60.jsonl",
+                      BBM_DIR "/tracking_shuffled_objects.first60.jsonl",
+                      BBM_DIR "/word_sorting.first60.jsonl", NULL);
+}
+
+/* Runs expect-export.py with these arguments (NULL-terminated); returns its counts. */
+static json_object *
+expect (const char *first,
+        ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL, *err = NULL;
+  json_object *counts;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, g_strdup ("/usr/bin/python3"));
+  g_ptr_array_add (argv, g_build_filename (ARB_TEST_SRCDIR, "export", "expect-export.py", NULL));
+  va_start (ap, first);
+  for (arg = first; arg != NULL; arg = va_arg (ap, const char *))
+    g_ptr_array_add (argv, g_strdup (arg));
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_newv ((const char * const *) argv->pdata,
+                            G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, &err, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_if_exited (proc) || g_subprocess_get_exit_status (proc) != 0)
+    g_error ("expect-export.py %s: %s", first, err);
+  g_test_message ("expect-export.py %s: %s", first, out);
+  counts = json_tokener_parse (out);
+  g_assert_nonnull (counts);
+  return counts;
+}
+
+static void
+test_bbm_stepwise (void)
+{
+  Fixture f;
+  g_auto(ArbTestRun) run = { 0 };
+  g_autofree char *dir = NULL, *out = NULL, *bad = NULL, *conv = NULL, *card = NULL;
+  g_autofree char *card_text = NULL;
+  g_autofree char *source = g_build_filename (arb_test_shared_data (), BBM_DIR, NULL);
+  g_autoptr(json_object) c = NULL, e = NULL, cb = NULL, eb = NULL, cc = NULL;
+
+  fixture_init_bbm (&f);
+  dir = subdir (&f, "steps");
+  out = g_build_filename (dir, "bbm.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise", "-o", out, NULL });
+  c = check_files ("trl-stepwise", NULL, NULL, out, NULL);
+  e = expect ("bbm", source, "good", "drop", out, NULL);
+  /* The sample's facts (its README and docs/formats.md), then the independent computation. */
+  g_assert_cmpint (count_of (e, "traces"), ==, 300);
+  g_assert_cmpint (count_of (e, "steps"), ==, 3296);
+  g_assert_cmpint (count_of (e, "no_mistake"), ==, 56);
+  g_assert_cmpint (count_of (e, "true"), ==, 1487);
+  g_assert_cmpint (count_of (e, "false"), ==, 244);
+  g_assert_cmpint (count_of (c, "rows"), ==, count_of (e, "rows"));
+  g_assert_cmpint (count_of (c, "labels_true"), ==, 1487);
+  g_assert_cmpint (count_of (c, "labels_false"), ==, 244);
+  g_assert_cmpint (summary_count (run.out, "generations with a counted step label"), ==, 300);
+  g_assert_cmpint (summary_count (run.out, "rows written"), ==, 300);
+  g_assert_cmpint (summary_count (run.out, "step labels written true"), ==, 1487);
+  g_assert_cmpint (summary_count (run.out, "step labels written false"), ==, 244);
+  g_assert_cmpint (summary_count (run.out, "steps left out: after the first error"), ==,
+                   count_of (e, "cut_error"));
+  g_assert_cmpint (summary_count (run.out, "steps left out: unlabelled step on"), ==, 0);
+  /* 244 traces with a mistake end with it; the 56 without one end with their last step. */
+  g_assert_cmpint (count_of (e, "cut_error") + 1487 + 244, ==, 3296);
+  card = g_build_filename (dir, "README.md", NULL);
+  g_assert_true (g_file_get_contents (card, &card_text, NULL, NULL));
+  g_assert_nonnull (strstr (card_text, "Neutral steps (0): written as good"));
+  g_assert_nonnull (strstr (card_text, "the row ends with it"));
+  g_assert_nonnull (strstr (card_text, "| step labels written false | 244 |"));
+
+  /* Every step after a mistake written as bad: all 3 296 steps, 3 296 − 1 487 false. */
+  bad = g_build_filename (dir, "bbm-bad.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise", "--after-error",
+                                   "bad", "--no-card", "-o", bad, NULL });
+  cb = check_files ("trl-stepwise", NULL, NULL, bad, NULL);
+  eb = expect ("bbm", source, "good", "bad", bad, NULL);
+  g_assert_cmpint (count_of (cb, "steps"), ==, 3296);
+  g_assert_cmpint (count_of (cb, "labels_false"), ==, 3296 - 1487);
+  g_assert_cmpint (count_of (eb, "false"), ==, 3296 - 1487);
+
+  /* The prompt as messages */
+  conv = g_build_filename (dir, "bbm-conv.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise",
+                                   "--conversational", "--no-card", "-o", conv, NULL });
+  cc = check_files ("trl-stepwise", "--conversational", NULL, conv, NULL);
+  g_assert_cmpint (count_of (cc, "rows"), ==, 300);
+  g_assert_cmpint (count_of (cc, "steps"), ==, 1731);
+  fixture_clear (&f);
+}
+
+static void
+test_prm800k_stepwise (void)
+{
+  static const char *const neutral[] = { "good", "bad", "drop" };
+  static const char *const after[] = { "drop", "bad" };
+  Fixture f;
+  g_auto(ArbTestRun) run = { 0 };
+  g_autofree char *dir = NULL;
+  g_autofree char *p1 = g_build_filename (arb_test_shared_data (), "prm800k_examples",
+                                          "prm800k-phase1-train-example.json", NULL);
+  g_autofree char *p2 = g_build_filename (arb_test_shared_data (), "prm800k_examples",
+                                          "prm800k-phase2-train-example.jsonl", NULL);
+  gint64 rows_good = -1, rows_drop = -1, true_good = -1, true_bad = -1;
+
+  fixture_init_files (&f, "prm800k", PRM_FILES, NULL);
+  dir = subdir (&f, "prm");
+  for (guint i = 0; i < G_N_ELEMENTS (neutral); i++)
+    for (guint k = 0; k < G_N_ELEMENTS (after); k++)
+      {
+        g_autofree char *name = g_strdup_printf ("prm-%s-%s.jsonl", neutral[i], after[k]);
+        g_autofree char *out = g_build_filename (dir, name, NULL);
+        g_autoptr(json_object) c = NULL, e = NULL;
+
+        run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise",
+                                         "--neutral", neutral[i], "--after-error", after[k],
+                                         "--no-card", "-o", out, NULL });
+        c = check_files ("trl-stepwise", NULL, NULL, out, NULL);
+        e = expect ("prm800k", neutral[i], after[k], out, p1, p2, NULL);
+        g_assert_cmpint (count_of (c, "rows"), ==, count_of (e, "rows"));
+        g_assert_cmpint (count_of (c, "labels_true"), ==, count_of (e, "true"));
+        g_assert_cmpint (count_of (c, "labels_false"), ==, count_of (e, "false"));
+        g_assert_cmpint (summary_count (run.out, "neutral steps met"), ==,
+                         count_of (e, "neutral"));
+        g_assert_cmpint (summary_count (run.out, "steps left out: unlabelled step on"), ==,
+                         count_of (e, "cut_unlabelled"));
+        g_assert_cmpint (summary_count (run.out, "steps left out: neutral step on"), ==,
+                         count_of (e, "cut_neutral"));
+        g_assert_cmpint (summary_count (run.out, "steps left out: after the first error"), ==,
+                         count_of (e, "cut_error"));
+        if (k == 0 && i == 0)
+          rows_good = count_of (c, "rows"), true_good = count_of (c, "labels_true");
+        if (k == 0 && i == 1)
+          true_bad = count_of (c, "labels_true");
+        if (k == 0 && i == 2)
+          rows_drop = count_of (c, "rows");
+      }
+  /* The sample has neutral steps, so the three policies differ. */
+  g_assert_cmpint (true_bad, <, true_good);
+  g_assert_cmpint (rows_drop, <=, rows_good);
+  g_assert_cmpint (rows_good, >, 0);
+  fixture_clear (&f);
+}
+
+/* One row of a stepwise export by its prompt. */
+static json_object *
+stepwise_row (const char *path,
+              const char *prompt)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  lines = g_strsplit (contents, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      json_object *row = json_tokener_parse (lines[i]);
+      json_object *p = NULL;
+
+      if (row != NULL && json_object_object_get_ex (row, "prompt", &p) &&
+          g_strcmp0 (json_object_get_string (p), prompt) == 0)
+        return row;
+      g_clear_pointer (&row, json_object_put);
+    }
+  return NULL;
+}
+
+static gint64
+n_labels (json_object *row,
+          gboolean    value)
+{
+  json_object *labels = NULL;
+  gint64 n = 0;
+
+  g_assert_true (json_object_object_get_ex (row, "labels", &labels));
+  for (size_t i = 0; i < json_object_array_length (labels); i++)
+    n += json_object_get_boolean (json_object_array_get_idx (labels, i)) == value;
+  return n;
+}
+
+static void
+exec_sql (const char *ws,
+          const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *msg = NULL;
+
+  g_assert_cmpint (sqlite3_open (ws, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    g_error ("%s: %s", sql, msg);
+  sqlite3_close (db);
+}
+
+/* Several raters on the same steps: majority of signs, unanimous, an adjudicator. */
+static void
+test_step_raters (void)
+{
+  Fixture f;
+  g_auto(ArbTestRun) run = { 0 };
+  g_autofree char *dir = NULL, *maj = NULL, *una = NULL, *adj = NULL, *one = NULL;
+  g_autofree char *prompt = NULL;
+  g_autoptr(json_object) rm = NULL, ra = NULL, r1 = NULL;
+  g_autofree char *sql = NULL;
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 gen = 0, n_correct = 0;
+
+  fixture_init_bbm (&f);
+  /* A trace without a mistake and with at least three steps. */
+  g_assert_cmpint (sqlite3_open_v2 (f.ws, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT g.id, json_extract (p.messages, '$[0].content'),"
+                                           " (SELECT count (*) FROM spans s WHERE"
+                                           " s.generation_id = g.id) FROM generations g"
+                                           " JOIN prompts p ON p.id = g.prompt_id WHERE NOT EXISTS"
+                                           " (SELECT 1 FROM spans s WHERE s.generation_id = g.id"
+                                           " AND s.value < 0) AND (SELECT count (*) FROM spans s"
+                                           " WHERE s.generation_id = g.id) >= 3 ORDER BY g.id"
+                                           " LIMIT 1", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  gen = sqlite3_column_int64 (stmt, 0);
+  prompt = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+  n_correct = sqlite3_column_int64 (stmt, 2);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  /* Two more annotators label step 1 bad (and the first rater's labels stay: good). */
+  sql = g_strdup_printf ("INSERT INTO raters (uuid, name, kind, origin, role) VALUES"
+                         " ('r2', 'second', 'human', 'live', 'annotator'),"
+                         " ('r3', 'third', 'human', 'live', 'annotator');"
+                         "INSERT INTO spans (uuid, generation_id, rater_id, start_byte, end_byte,"
+                         " label, value, step_index, created_at)"
+                         " SELECT 's-' || r.name, s.generation_id, r.id, s.start_byte, s.end_byte,"
+                         " 'bad', -1, s.step_index, '2026-12-03T00:00:00Z' FROM spans s, raters r"
+                         " WHERE s.generation_id = %" G_GINT64_FORMAT " AND s.step_index = 1"
+                         " AND r.name IN ('second', 'third')", gen);
+  exec_sql (f.ws, sql);
+  dir = subdir (&f, "raters");
+  maj = g_build_filename (dir, "majority.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise", "--no-card", "-o",
+                                   maj, NULL });
+  /* 2 bad against 1 good: the row is step 0 good, step 1 bad, and ends there. */
+  rm = stepwise_row (maj, prompt);
+  g_assert_nonnull (rm);
+  g_assert_cmpint (n_labels (rm, TRUE), ==, 1);
+  g_assert_cmpint (n_labels (rm, FALSE), ==, 1);
+  g_assert_cmpint (summary_count (run.out, "step labels written false"), ==, 244 + 1);
+
+  /* Unanimous: step 1 is undecided, the row ends before it. */
+  una = g_build_filename (dir, "unanimous.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise", "--policy",
+                                   "unanimous", "--no-card", "-o", una, NULL });
+  g_assert_cmpint (summary_count (run.out, "steps left out: undecided step on"), ==,
+                   n_correct - 1);
+  {
+    g_autoptr(json_object) ru = stepwise_row (una, prompt);
+
+    g_assert_nonnull (ru);
+    g_assert_cmpint (n_labels (ru, TRUE), ==, 1);
+    g_assert_cmpint (n_labels (ru, FALSE), ==, 0);
+  }
+
+  /* Only the first rater: the trace as imported. */
+  one = g_build_filename (dir, "single.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise", "--policy",
+                                   "single", "--rater", "bigbench-mistake", "--no-card", "-o", one,
+                                   NULL });
+  r1 = stepwise_row (one, prompt);
+  g_assert_cmpint (n_labels (r1, TRUE), ==, n_correct);
+
+  /* An adjudicator says step 1 is good: the adjudicator wins on that step. */
+  g_free (sql);
+  sql = g_strdup_printf ("INSERT INTO raters (uuid, name, kind, origin, role) VALUES"
+                         " ('r4', 'lead', 'human', 'live', 'adjudicator');"
+                         "INSERT INTO spans (uuid, generation_id, rater_id, start_byte, end_byte,"
+                         " label, value, step_index, created_at)"
+                         " SELECT 's-lead', s.generation_id, r.id, s.start_byte, s.end_byte,"
+                         " 'good', 1, s.step_index, '2026-12-03T00:00:00Z' FROM spans s, raters r"
+                         " WHERE s.generation_id = %" G_GINT64_FORMAT " AND s.step_index = 1"
+                         " AND s.rater_id = (SELECT id FROM raters WHERE name = 'second')"
+                         " AND r.name = 'lead'", gen);
+  exec_sql (f.ws, sql);
+  adj = g_build_filename (dir, "adjudicated.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise", "--no-card", "-o",
+                                   adj, NULL });
+  g_assert_cmpint (summary_count (run.out, "of which a step decided by an adjudicator"), ==, 1);
+  ra = stepwise_row (adj, prompt);
+  g_assert_cmpint (n_labels (ra, TRUE), ==, n_correct);
+  g_assert_cmpint (n_labels (ra, FALSE), ==, 0);
+  fixture_clear (&f);
+}
+
+/* ---- token-level: FineGrainedRLHF --------------------------------------------------------- */
+
+static void
+test_finegrained_token_level (void)
+{
+  static const char *const rules[] = { "any", "majority", "all" };
+  Fixture f;
+  g_auto(ArbTestRun) run = { 0 };
+  g_autofree char *dir = NULL, *plain = NULL, *conv = NULL, *card = NULL, *card_text = NULL;
+  g_autofree char *source = g_build_filename (arb_test_shared_data (), FGRLHF, NULL);
+  g_autoptr(json_object) c = NULL, e = NULL, cc = NULL, t = NULL;
+  gint64 in_span[3];
+
+  fixture_init (&f, FGRLHF, "finegrained-rlhf");
+  dir = subdir (&f, "tokens");
+  plain = g_build_filename (dir, "fg.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "token-level", "-o", plain, NULL });
+  c = check_files ("token-level", NULL, NULL, plain, NULL);
+  /* The 265 spans of the sample (docs/formats.md), at the source's code-point offsets. */
+  e = expect ("tokens", source, "any", plain, NULL);
+  g_assert_cmpint (count_of (c, "spans"), ==, 265);
+  g_assert_cmpint (count_of (e, "spans"), ==, 265);
+  g_assert_cmpint (count_of (c, "tokenized"), ==, 0);
+  g_assert_cmpint (summary_count (run.out, "spans written"), ==, 265);
+  g_assert_cmpint (summary_count (run.out, "rows written"), ==, count_of (c, "rows"));
+
+  conv = g_build_filename (dir, "fg-conv.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "token-level", "--conversational",
+                                   "--no-card", "-o", conv, NULL });
+  cc = check_files ("token-level", "--conversational", NULL, conv, NULL);
+  g_assert_cmpint (count_of (cc, "spans"), ==, 265);
+
+  /* An unknown tokenizer is an error; tokens without a tokenizer, wrong usage. */
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "token-level",
+                                              "--tokenizer", "ws5", "--no-card", "-o", plain,
+                                              NULL });
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "ws5"));
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "token-level",
+                                              "--overlap", "all", "--no-card", "-o", plain, NULL });
+  g_assert_cmpint (run.status, ==, 2);
+
+  /* A whitespace-ish tokenization written straight into the table; each overlap rule against
+   * Python's own computation of the token labels. */
+  t = expect ("tokenize", f.ws, "ws5", NULL);
+  g_assert_cmpint (count_of (t, "tokenized"), ==, count_of (c, "rows"));
+  for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("fg-%s.jsonl", rules[i]);
+      g_autofree char *out = g_build_filename (dir, name, NULL);
+      g_autoptr(json_object) ct = NULL, et = NULL;
+
+      run_ok (&run, (const char *[]) { "export", f.ws, "--format", "token-level", "--tokenizer",
+                                       "ws5", "--overlap", rules[i], "--no-card", "-o", out,
+                                       NULL });
+      ct = check_files ("token-level", NULL, NULL, out, NULL);
+      et = expect ("tokens", source, rules[i], out, NULL);
+      g_assert_cmpint (count_of (ct, "tokenized"), ==, count_of (c, "rows"));
+      g_assert_cmpint (count_of (ct, "tokens"), ==, count_of (et, "tokens"));
+      g_assert_cmpint (summary_count (run.out, "tokens written"), ==, count_of (et, "tokens"));
+      g_assert_cmpint (summary_count (run.out, "tokens inside a span"), ==,
+                       count_of (et, "in_span"));
+      /* FineGrainedRLHF's error types have no value: every token label is 0, the tags say */
+      g_assert_cmpint (count_of (et, "labelled"), ==, 0);
+      g_assert_cmpint (count_of (et, "partial_tokens"), >, 0);
+      in_span[i] = count_of (et, "in_span");
+    }
+  /* Tokens straddle span boundaries, so the rules differ, each narrower than the last. */
+  g_assert_cmpint (in_span[0], >, in_span[1]);
+  g_assert_cmpint (in_span[1], >, in_span[2]);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "token-level", "--tokenizer",
+                                   "ws5", "-o", plain, NULL });
+  card = g_build_filename (dir, "README.md", NULL);
+  g_assert_true (g_file_get_contents (card, &card_text, NULL, NULL));
+  g_assert_nonnull (strstr (card_text, "any of its bytes is in the span"));
+  fixture_clear (&f);
+}
+
+/* Step labels carry values: token labels -1/+1 from them. */
+static void
+test_bbm_token_level (void)
+{
+  Fixture f;
+  g_auto(ArbTestRun) run = { 0 };
+  g_autofree char *dir = NULL, *out = NULL;
+  g_autoptr(json_object) t = NULL, c = NULL, e = NULL;
+
+  fixture_init_bbm (&f);
+  t = expect ("tokenize", f.ws, "ws5", NULL);
+  g_assert_cmpint (count_of (t, "tokenized"), ==, 300);
+  dir = subdir (&f, "tokens");
+  out = g_build_filename (dir, "bbm.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "token-level", "--tokenizer",
+                                   "ws5", "--overlap", "majority", "--no-card", "-o", out, NULL });
+  c = check_files ("token-level", NULL, NULL, out, NULL);
+  e = expect ("tokens", "-", "majority", out, NULL);
+  g_assert_cmpint (count_of (c, "spans"), ==, 1487 + 244);
+  g_assert_cmpint (count_of (e, "labelled"), >, 0);
+  g_assert_cmpint (count_of (e, "labelled"), ==, count_of (e, "in_span"));
+  fixture_clear (&f);
+}
+
+/* ---- the implicit prompt ------------------------------------------------------------------ */
+
+static void
+test_hh_implicit_prompt (void)
+{
+  Fixture f;
+  g_auto(ArbTestRun) run = { 0 };
+  g_autofree char *dir = NULL, *out = NULL, *conv = NULL, *contents = NULL;
+  g_autoptr(json_object) c = NULL, cc = NULL;
+
+  fixture_init (&f, HH, "hh-rlhf");
+  dir = subdir (&f, "implicit");
+  out = g_build_filename (dir, "hh.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-preference",
+                                   "--implicit-prompt", "--no-card", "-o", out, NULL });
+  c = check_files ("trl-preference", "--implicit", NULL, out, NULL);
+  g_assert_cmpint (count_of (c, "rows"), ==, summary_count (run.out, "rows written"));
+  g_assert_cmpint (count_of (c, "rows"), >=, 290);
+  /* HH-RLHF's own form: the first record's chosen string, byte for byte, is a row's chosen. */
+  {
+    g_autofree char *path = g_build_filename (arb_test_shared_data (), HH, NULL);
+    g_autofree char *gz = NULL, *first = NULL;
+    gsize len = 0;
+    g_autoptr(GConverter) z =
+      G_CONVERTER (g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+    g_autoptr(GInputStream) raw = NULL, in = NULL;
+    g_autoptr(GDataInputStream) data = NULL;
+    g_autoptr(json_object) rec = NULL;
+    g_auto(GStrv) lines = NULL;
+    json_object *chosen = NULL;
+    gboolean found = FALSE;
+
+    g_assert_true (g_file_get_contents (path, &gz, &len, NULL));
+    raw = g_memory_input_stream_new_from_data (gz, len, NULL);
+    in = g_converter_input_stream_new (raw, z);
+    data = g_data_input_stream_new (in);
+    first = g_data_input_stream_read_line_utf8 (data, NULL, NULL, NULL);
+    g_assert_nonnull (first);
+    rec = json_tokener_parse (first);
+    g_assert_true (json_object_object_get_ex (rec, "chosen", &chosen));
+    g_assert_true (g_file_get_contents (out, &contents, NULL, NULL));
+    lines = g_strsplit (contents, "\n", -1);
+    for (guint i = 0; lines[i] != NULL && !found; i++)
+      {
+        g_autoptr(json_object) row = json_tokener_parse (lines[i]);
+        json_object *c2 = NULL;
+
+        found = row != NULL && json_object_object_get_ex (row, "chosen", &c2) &&
+                g_strcmp0 (json_object_get_string (c2), json_object_get_string (chosen)) == 0;
+      }
+    g_assert_true (found);
+  }
+
+  conv = g_build_filename (dir, "hh-conv.jsonl", NULL);
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "trl-preference",
+                                   "--implicit-prompt", "--conversational", "--no-card", "-o",
+                                   conv, NULL });
+  cc = check_files ("trl-preference", "--implicit", "--conversational", conv, NULL);
+  g_assert_cmpint (count_of (cc, "rows"), ==, summary_count (run.out, "rows written"));
+
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-kto",
+                                              "--implicit-prompt", "-o", out, NULL });
+  g_assert_cmpint (run.status, ==, 2);
+  fixture_clear (&f);
+}
+
 /* ---- split, gzip and the card ------------------------------------------------------------ */
 
 static void
@@ -901,13 +1409,30 @@ test_usage (void)
 
   fixture_init (&f, HH, "hh-rlhf");
   out = g_build_filename (f.dir, "x.jsonl", NULL);
-  /* not written yet: they need the step and span work */
-  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise", "-o",
-                                              out, NULL });
+  /* Options of one format given to another */
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-preference",
+                                              "--neutral", "bad", "-o", out, NULL });
   g_assert_cmpint (run.status, ==, 2);
-  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "token-level", "-o",
-                                              out, NULL });
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise",
+                                              "--tokenizer", "x", "-o", out, NULL });
   g_assert_cmpint (run.status, ==, 2);
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise",
+                                              "--ties", "keep", "-o", out, NULL });
+  g_assert_cmpint (run.status, ==, 2);
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "token-level",
+                                              "--policy", "mean", "-o", out, NULL });
+  g_assert_cmpint (run.status, ==, 2);
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise",
+                                              "--neutral", "maybe", "-o", out, NULL });
+  g_assert_cmpint (run.status, ==, 2);
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "token-level",
+                                              "--tokenizer", "x", "--overlap", "half", "-o", out,
+                                              NULL });
+  g_assert_cmpint (run.status, ==, 2);
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-stepwise-x",
+                                              "-o", out, NULL });
+  g_assert_cmpint (run.status, ==, 2);
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-preference", NULL });
   g_assert_cmpint (run.status, ==, 2);
   arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "trl-preference",
@@ -936,6 +1461,12 @@ main (int    argc,
   g_test_add_func ("/arbiter/export/pandalm/min-agreement", test_pandalm_min_agreement);
   g_test_add_func ("/arbiter/export/pandalm/kto-openrlhf", test_pandalm_kto_openrlhf);
   g_test_add_func ("/arbiter/export/pandalm/verdicts", test_pandalm_verdicts);
+  g_test_add_func ("/arbiter/export/hh/implicit-prompt", test_hh_implicit_prompt);
+  g_test_add_func ("/arbiter/export/bbm/trl-stepwise", test_bbm_stepwise);
+  g_test_add_func ("/arbiter/export/prm800k/trl-stepwise", test_prm800k_stepwise);
+  g_test_add_func ("/arbiter/export/bbm/step-raters", test_step_raters);
+  g_test_add_func ("/arbiter/export/finegrained/token-level", test_finegrained_token_level);
+  g_test_add_func ("/arbiter/export/bbm/token-level", test_bbm_token_level);
   g_test_add_func ("/arbiter/export/split", test_split);
   g_test_add_func ("/arbiter/export/flag-adjudicator", test_flag_and_adjudicator);
   g_test_add_func ("/arbiter/export/never-half-written", test_never_half_written);
