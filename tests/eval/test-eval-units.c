@@ -564,6 +564,27 @@ test_segment_speed (void)
                       s->len, n, best);
       g_assert_cmpfloat (best, <, 200.0);
     }
+
+  /* The offset map: built once, then O(log n) lookups. */
+  {
+    gint64 t0 = g_get_monotonic_time ();
+    g_autoptr(ArbOffsetMap) map = arb_offset_map_new (s->str, s->len);
+    gint64 t1 = g_get_monotonic_time ();
+    gint64 n_cp = arb_offset_map_n_code_points (map);
+    gint64 sum = 0;
+    const int n_lookups = 100000;
+
+    for (int i = 0; i < n_lookups; i++)
+      {
+        gint64 b = arb_offset_map_cp_to_byte (map, g_rand_int_range (rand, 0, n_cp + 1));
+
+        sum += arb_offset_map_byte_to_cp (map, b);
+      }
+    g_assert_cmpint (sum, >, 0);
+    g_test_message ("offset map of %zu bytes: built in %.2f ms, %d cp->byte->cp lookups in %.2f ms",
+                    s->len, (t1 - t0) / 1000.0, n_lookups,
+                    (g_get_monotonic_time () - t1) / 1000.0);
+  }
 }
 
 /* ---- pieces and alignment ------------------------------------------------------------ */
