@@ -324,6 +324,14 @@ arb_application_startup (GApplication *app)
     { "win.close-workspace", { "<Control>w", NULL } },
     { "win.import", { "<Control>i", NULL } },
     { "win.cancel-import", { "<Control>period", NULL } },
+    { "win.show-page('overview')", { "<Alt>1", NULL } },
+    { "win.show-page('compare')", { "<Alt>2", NULL } },
+    { "win.show-page('spans')", { "<Alt>3", NULL } },
+    { "win.show-page('steps')", { "<Alt>4", NULL } },
+    { "win.show-page('review')", { "<Alt>5", NULL } },
+    { "win.show-page('dashboard')", { "<Alt>6", NULL } },
+    { "win.show-page('export')", { "<Alt>7", NULL } },
+    { "win.show-page('judges')", { "<Alt>8", NULL } },
   };
 
   G_APPLICATION_CLASS (arb_application_parent_class)->startup (app);

@@ -445,6 +445,26 @@ skip_action (GtkWidget  *widget,
   show_next (self);
 }
 
+/* [ and ]: mark spans on the response shown on the left or the right, on the Spans page; it
+ * comes back here when done. */
+static void
+mark_spans_action (GtkWidget  *widget,
+                   const char *action,
+                   GVariant   *param)
+{
+  ArbComparePage *self = ARB_COMPARE_PAGE (widget);
+  GtkWidget *window = gtk_widget_get_ancestor (widget, ARB_TYPE_WINDOW);
+  int side = g_variant_get_int32 (param);
+  gboolean rtl = gtk_widget_get_direction (self->responses) == GTK_TEXT_DIR_RTL;
+  int first = (side == 0) != rtl ? 0 : 1;   /* index into presented */
+  gint64 generation;
+
+  if (self->view == NULL || window == NULL)
+    return;
+  generation = self->presented[first] == 'a' ? self->view->a.id : self->view->b.id;
+  arb_window_mark_spans (ARB_WINDOW (window), generation);
+}
+
 static void
 flag_action (GtkWidget  *widget,
              const char *action,
@@ -598,6 +618,16 @@ key_action (GtkWidget *widget,
 }
 
 static gboolean
+key_mark_spans (GtkWidget *widget,
+                GVariant  *args,
+                gpointer   data)
+{
+  if (typing (ARB_COMPARE_PAGE (widget)))
+    return FALSE;
+  return gtk_widget_activate_action (widget, "compare.mark-spans", "i", GPOINTER_TO_INT (data) - 1);
+}
+
+static gboolean
 key_tab (GtkWidget *widget,
          GVariant  *args,
          gpointer   user_data)
@@ -685,6 +715,8 @@ setup_keys (ArbComparePage *self)
   add_key (sc, "Right", key_action, (gpointer) "compare.next");
   add_key (sc, "Tab", key_tab, NULL);
   add_key (sc, "d", key_dimension, NULL);
+  add_key (sc, "bracketleft", key_mark_spans, GINT_TO_POINTER (1));
+  add_key (sc, "bracketright", key_mark_spans, GINT_TO_POINTER (2));
   add_key (sc, "Escape", key_escape, NULL);
   add_key (sc, "question", key_help, NULL);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
@@ -1074,6 +1106,7 @@ arb_compare_page_class_init (ArbComparePageClass *klass)
   gtk_widget_class_install_action (widget_class, "compare.decide", "i", decide_action);
   gtk_widget_class_install_action (widget_class, "compare.skip", NULL, skip_action);
   gtk_widget_class_install_action (widget_class, "compare.flag", NULL, flag_action);
+  gtk_widget_class_install_action (widget_class, "compare.mark-spans", "i", mark_spans_action);
   gtk_widget_class_install_action (widget_class, "compare.undo", NULL, undo_action);
   gtk_widget_class_install_action (widget_class, "compare.previous", NULL, previous_action);
   gtk_widget_class_install_action (widget_class, "compare.next", NULL, next_action);

@@ -53,6 +53,7 @@ struct _ArbWindow
   GtkWidget            *judges_slot;
   GtkWidget            *spans_slot;
   GtkWidget            *steps_slot;
+  gboolean              marking_spans;
   GtkWidget            *export_slot;
   ArbExportPage        *export_page;
   ArbJudgesPage        *judges;
@@ -350,9 +351,14 @@ void
 arb_window_show_page (ArbWindow  *self,
                       const char *name)
 {
+  GtkWidget *child;
+
   g_return_if_fail (ARB_IS_WINDOW (self));
-  if (gtk_stack_get_child_by_name (self->pages, name) != NULL)
-    gtk_stack_set_visible_child_name (self->pages, name);
+  child = gtk_stack_get_child_by_name (self->pages, name);
+  /* Pages hidden from an annotator (--annotator) stay hidden. */
+  if (self->workspace != NULL && child != NULL &&
+      gtk_stack_page_get_visible (gtk_stack_get_page (self->pages, child)))
+    gtk_stack_set_visible_child (self->pages, child);
 }
 
 static ArbApplication *get_app (ArbWindow *self);
@@ -361,6 +367,38 @@ static const char *
 page_annotator (ArbWindow *self)
 {
   return get_app (self) ? arb_application_get_annotator (get_app (self)) : NULL;
+}
+
+static GtkWidget *ensure_page (ArbWindow *self,
+                               GtkWidget *slot);
+
+/* Marks spans on one generation (a side of the comparison on the compare page), then returns
+ * to the compare page. */
+void
+arb_window_mark_spans (ArbWindow *self,
+                       gint64     generation_id)
+{
+  const char *who;
+
+  g_return_if_fail (ARB_IS_WINDOW (self));
+  if (self->workspace == NULL || ensure_page (self, self->spans_slot) == NULL)
+    return;
+  who = arb_compare_page_get_annotator (self->compare);
+  if (g_strcmp0 (arb_spans_page_get_annotator (self->spans), who) != 0)
+    arb_spans_page_set_workspace (self->spans, self->workspace, who);
+  arb_spans_page_show_generation (self->spans, generation_id, "compare");
+  self->marking_spans = TRUE;
+  gtk_stack_set_visible_child (self->pages, self->spans_slot);
+  self->marking_spans = FALSE;
+  arb_spans_page_focus (self->spans);
+}
+
+static void
+show_page_action (GtkWidget  *widget,
+                  const char *action,
+                  GVariant   *param)
+{
+  arb_window_show_page (ARB_WINDOW (widget), g_variant_get_string (param, NULL));
 }
 
 /* Makes the page a slot stands for, the first time it is needed, for the open workspace. */
@@ -468,7 +506,7 @@ visible_page_changed_cb (ArbWindow *self)
     {
       const char *who = arb_compare_page_get_annotator (self->compare);
 
-      if (ensure_page (self, self->spans_slot) != NULL &&
+      if (ensure_page (self, self->spans_slot) != NULL && !self->marking_spans &&
           g_strcmp0 (arb_spans_page_get_annotator (self->spans), who) != 0)
         arb_spans_page_set_workspace (self->spans, self->workspace, who);
       arb_spans_page_focus (self->spans);
@@ -1481,6 +1519,7 @@ arb_window_class_init (ArbWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.import", NULL, import_action);
   gtk_widget_class_install_action (widget_class, "win.cancel-import", NULL, cancel_import_action);
   gtk_widget_class_install_action (widget_class, "win.pack-out", NULL, pack_out_action);
+  gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
   gtk_widget_class_install_action (widget_class, "win.pack-in", NULL, pack_in_action);
   gtk_widget_class_install_action (widget_class, "win.show-import-report", NULL,
                                    show_import_report_action);
