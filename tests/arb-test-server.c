@@ -2,7 +2,7 @@
  *
  * Usage: arb-test-server [--fault-rate R] [--faults KIND,...] [--stall S] [--retry-after S]
  *                        [--delay MS] [--api-key-env VAR] [--log FILE] [--log-times]
- *                        [--exit-with-stdin]
+ *                        [--exit-with-stdin] [--no-pieces] [--no-chat-template]
  *
  * Listens on 127.0.0.1 on a port the kernel picks and prints "PORT N" on stdout. Serves
  * POST /v1/chat/completions over HTTP/1.1 with keep-alive, one thread per connection. The reply
@@ -15,6 +15,16 @@
  * reach the log). It also plays a reward model: POST /pooling and /classify (vLLM) and
  * /predict (TEI) answer a score in [-4, 4] from the hash, under the same faults ("noverdict"
  * then answers without a score).
+ *
+ * And a tokenizer (see "a tokenizer" below): POST /tokenize in llama.cpp's form ("content",
+ * pieces with "with_pieces") and in vLLM's ("prompt" or chat "messages", token strings with
+ * "return_token_strs"), and llama.cpp's POST /apply-template. Its vocabulary is deterministic
+ * and realistic: words with their leading space, long words in chunks, punctuation alone,
+ * newlines alone, some non-ASCII characters split into byte-fallback tokens (two or three
+ * tokens for one character), a BOS token when add_special asks. vLLM's token strings are
+ * SentencePiece's ("▁", "<0xE2>") when the model's name says sentencepiece, llama-2 or
+ * mistral, else byte-level BPE's ("Ġ", "Ċ"). --no-pieces plays a server too old to give
+ * pieces or token strings, --no-chat-template one that cannot apply a chat template.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -30,6 +40,7 @@
 #include <unistd.h>
 
 #include <glib.h>
+#include <json.h>
 
 typedef enum
 {
@@ -62,6 +73,8 @@ static const char *required_key = NULL; /* when set, requests must carry it as a
 static FILE *log_file = NULL;
 static GMutex lock;
 static GHashTable *attempts = NULL;   /* body hash (hex) → number of requests seen */
+static gboolean no_pieces = FALSE;    /* play a server too old for pieces and token strings */
+static gboolean no_chat_template = FALSE; /* play a model without a chat template */
 
 static guint64
 hash_u64 (const char *data,
@@ -246,6 +259,544 @@ score_body (const char *path,
                                                    score);
 }
 
+/* ---- a tokenizer ---------------------------------------------------------------------------
+ *
+ * Pre-tokens in the manner of GPT-2's and SentencePiece's vocabularies: a word (letters, digits,
+ * marks) takes the one space before it; a word of more than six characters goes in chunks of
+ * four; each punctuation mark or symbol is a token (with the space before it); each newline,
+ * tab or carriage return is a token; spaces before a space or a line break are one token. A
+ * non-ASCII character whose code point is a multiple of three is "not in the vocabulary": it
+ * is split into byte tokens — SentencePiece's byte fallback, one byte a token ("<0xE2>"); the
+ * byte-level vocabularies' partial merges, two tokens of two bytes for four bytes, 2 + 1 or
+ * 1 + 1 + 1 bytes for three, 1 + 1 for two. */
+
+typedef enum
+{
+  VOCAB_LLAMA,           /* llama.cpp with a Llama-3 model: pieces are the bytes */
+  VOCAB_SENTENCEPIECE,   /* vLLM with a SentencePiece model: "▁", "<0xNN>", a dummy prefix */
+  VOCAB_BYTE_LEVEL,      /* vLLM with a byte-level BPE model: GPT-2's byte-to-unicode map */
+} Vocab;
+
+typedef struct
+{
+  gint64   id;
+  GString *bytes;
+  gboolean special;
+  gboolean byte_fallback;   /* a byte token (SentencePiece writes it "<0xNN>") */
+} Token;
+
+static void
+token_free (Token *t)
+{
+  g_string_free (t->bytes, TRUE);
+  g_free (t);
+}
+
+static const char *const specials[] = {
+  "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>",
+};
+static const gint64 special_ids[] = { 128000, 128006, 128007, 128009 };
+
+static void
+emit (GPtrArray  *out,
+      Vocab       vocab,
+      const char *data,
+      gsize       len,
+      gboolean    byte_fallback)
+{
+  Token *t = g_new0 (Token, 1);
+
+  t->bytes = g_string_new_len (data, len);
+  t->byte_fallback = byte_fallback;
+  if (len == 1)
+    t->id = vocab == VOCAB_SENTENCEPIECE ? 3 + (guint8) data[0] : (guint8) data[0];
+  else
+    t->id = 259 + (gint64) (hash_u64 (data, len, NULL) % 31000);
+  g_ptr_array_add (out, t);
+}
+
+static void
+emit_special (GPtrArray *out,
+              Vocab      vocab,
+              guint      which)
+{
+  Token *t = g_new0 (Token, 1);
+
+  t->special = TRUE;
+  if (which == 0 && vocab == VOCAB_SENTENCEPIECE)
+    {
+      t->bytes = g_string_new ("<s>");
+      t->id = 1;
+    }
+  else
+    {
+      t->bytes = g_string_new (specials[which]);
+      t->id = special_ids[which];
+    }
+  g_ptr_array_add (out, t);
+}
+
+static gboolean
+out_of_vocabulary (gunichar c)
+{
+  return c >= 0x80 && c % 3 == 0;
+}
+
+static gboolean
+word_char (gunichar c)
+{
+  return c < 0x80 ? g_ascii_isalnum (c) : (g_unichar_isalnum (c) || g_unichar_ismark (c));
+}
+
+/* A character out of the vocabulary, as byte tokens. */
+static void
+emit_split (GPtrArray  *out,
+            Vocab       vocab,
+            const char *p,
+            gsize       n,
+            gunichar    c)
+{
+  if (vocab == VOCAB_SENTENCEPIECE || n == 2 || (n == 3 && c % 2 == 0))
+    for (gsize b = 0; b < n; b++)
+      emit (out, vocab, p + b, 1, TRUE);
+  else if (n == 3)
+    {
+      emit (out, vocab, p, 2, FALSE);
+      emit (out, vocab, p + 2, 1, TRUE);
+    }
+  else
+    {
+      emit (out, vocab, p, n / 2, FALSE);
+      emit (out, vocab, p + n / 2, n - n / 2, FALSE);
+    }
+}
+
+static void
+emit_word (GPtrArray  *out,
+           Vocab       vocab,
+           const char *word,
+           gsize       len,
+           gboolean    lead)
+{
+  g_autoptr(GString) chunk = g_string_new (lead ? " " : "");
+  glong n = g_utf8_strlen (word, len);
+  int in_chunk = 0;
+
+  for (const char *p = word; p < word + len; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+      gsize clen = g_utf8_next_char (p) - p;
+
+      if (out_of_vocabulary (c))
+        {
+          if (chunk->len > 0)
+            emit (out, vocab, chunk->str, chunk->len, FALSE);
+          g_string_truncate (chunk, 0);
+          in_chunk = 0;
+          emit_split (out, vocab, p, clen, c);
+          continue;
+        }
+      g_string_append_len (chunk, p, clen);
+      if (n > 6 && ++in_chunk == 4)
+        {
+          emit (out, vocab, chunk->str, chunk->len, FALSE);
+          g_string_truncate (chunk, 0);
+          in_chunk = 0;
+        }
+    }
+  if (chunk->len > 0)
+    emit (out, vocab, chunk->str, chunk->len, FALSE);
+}
+
+/* Text without special tokens. @dummy_prefix: SentencePiece's space in front of the text. */
+static void
+tokenize_plain (GPtrArray  *out,
+                Vocab       vocab,
+                const char *text,
+                gsize       len,
+                gboolean    dummy_prefix)
+{
+  gboolean space = dummy_prefix;   /* a space that leads the next word or mark */
+  gsize i = 0;
+
+  while (i < len)
+    {
+      const char *p = text + i;
+      gunichar c = g_utf8_get_char_validated (p, len - i);
+      gsize clen;
+
+      if (c == (gunichar) -1 || c == (gunichar) -2)
+        {
+          /* Not UTF-8 (never from Arbiter): one byte a token. */
+          emit (out, vocab, p, 1, TRUE);
+          i++;
+          continue;
+        }
+      clen = g_utf8_next_char (p) - p;
+      if (c == ' ')
+        {
+          gsize j = i;
+
+          while (j < len && text[j] == ' ')
+            j++;
+          if (space)
+            emit (out, vocab, " ", 1, FALSE);
+          space = FALSE;
+          if (j < len && !g_unichar_isspace (g_utf8_get_char (text + j)))
+            {
+              if (j - i > 1)
+                emit (out, vocab, p, j - i - 1, FALSE);
+              space = TRUE;
+            }
+          else
+            emit (out, vocab, p, j - i, FALSE);
+          i = j;
+        }
+      else if (g_unichar_isspace (c))
+        {
+          if (space)
+            emit (out, vocab, " ", 1, FALSE);
+          space = FALSE;
+          emit (out, vocab, p, clen, clen == 1);
+          i += clen;
+        }
+      else if (word_char (c))
+        {
+          gsize j = i;
+
+          while (j < len && word_char (g_utf8_get_char (text + j)))
+            j = g_utf8_next_char (text + j) - text;
+          emit_word (out, vocab, p, j - i, space);
+          space = FALSE;
+          i = j;
+        }
+      else
+        {
+          if (out_of_vocabulary (c))
+            {
+              if (space)
+                emit (out, vocab, " ", 1, FALSE);
+              emit_split (out, vocab, p, clen, c);
+            }
+          else
+            {
+              g_autofree char *mark = g_strdup_printf ("%s%.*s", space ? " " : "", (int) clen, p);
+
+              emit (out, vocab, mark, strlen (mark), FALSE);
+            }
+          space = FALSE;
+          i += clen;
+        }
+    }
+  if (space)
+    emit (out, vocab, " ", 1, FALSE);
+}
+
+/* Text in which the special tokens' names are special tokens (a templated prompt). */
+static void
+tokenize_text (GPtrArray  *out,
+               Vocab       vocab,
+               const char *text,
+               gsize       len,
+               gboolean    parse_special)
+{
+  gsize i = 0, start = 0;
+
+  while (parse_special && i < len)
+    {
+      guint k;
+
+      for (k = 0; k < G_N_ELEMENTS (specials); k++)
+        if (len - i >= strlen (specials[k]) &&
+            memcmp (text + i, specials[k], strlen (specials[k])) == 0)
+          break;
+      if (k == G_N_ELEMENTS (specials))
+        {
+          i++;
+          continue;
+        }
+      if (i > start)
+        tokenize_plain (out, vocab, text + start, i - start,
+                        vocab == VOCAB_SENTENCEPIECE && start == 0);
+      emit_special (out, vocab, k);
+      i += strlen (specials[k]);
+      start = i;
+    }
+  if (len > start)
+    tokenize_plain (out, vocab, text + start, len - start,
+                    vocab == VOCAB_SENTENCEPIECE && start == 0);
+}
+
+/* GPT-2's bytes_to_unicode: printable bytes stand for themselves, the others for U+0100 on. */
+static gunichar
+byte_to_unicode (guint8 b)
+{
+  int n = 0;
+
+  if ((b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174)
+    return b;
+  for (int x = 0; x < b; x++)
+    if (!((x >= 33 && x <= 126) || (x >= 161 && x <= 172) || x >= 174))
+      n++;
+  return 256 + n;
+}
+
+/* vLLM's token string of a token. */
+static char *
+token_str (const Token *t,
+           Vocab        vocab)
+{
+  GString *s = g_string_new (NULL);
+
+  if (t->special)
+    g_string_append_len (s, t->bytes->str, t->bytes->len);
+  else if (vocab == VOCAB_SENTENCEPIECE && t->byte_fallback)
+    for (gsize b = 0; b < t->bytes->len; b++)
+      g_string_append_printf (s, "<0x%02X>", (guint8) t->bytes->str[b]);
+  else if (vocab == VOCAB_SENTENCEPIECE)
+    for (gsize b = 0; b < t->bytes->len; b++)
+      {
+        if (t->bytes->str[b] == ' ')
+          g_string_append (s, "\xe2\x96\x81");
+        else
+          g_string_append_c (s, t->bytes->str[b]);
+      }
+  else
+    for (gsize b = 0; b < t->bytes->len; b++)
+      g_string_append_unichar (s, byte_to_unicode ((guint8) t->bytes->str[b]));
+  return g_string_free (s, FALSE);
+}
+
+static const char *
+json_str (json_object *o,
+          const char  *key)
+{
+  json_object *v;
+
+  return json_object_object_get_ex (o, key, &v) && json_object_is_type (v, json_type_string)
+           ? json_object_get_string (v) : NULL;
+}
+
+static gboolean
+json_flag (json_object *o,
+           const char  *key,
+           gboolean     fallback)
+{
+  json_object *v;
+
+  return json_object_object_get_ex (o, key, &v) ? json_object_get_boolean (v) : fallback;
+}
+
+/* The server's chat template, Llama 3's: each message between headers, ended by <|eot_id|>.
+ * llama.cpp's /apply-template leaves out the BOS and continues a final assistant message
+ * (prefill); vLLM's template starts with the BOS. NULL when @messages is not a list of
+ * messages with string roles and contents. */
+static char *
+apply_template (json_object *messages,
+                gboolean     bos,
+                gboolean     prefill,
+                gboolean     generation_prompt)
+{
+  GString *s = g_string_new (bos ? specials[0] : "");
+  size_t n;
+
+  if (messages == NULL || !json_object_is_type (messages, json_type_array))
+    return g_string_free (s, TRUE), NULL;
+  n = json_object_array_length (messages);
+  for (size_t i = 0; i < n; i++)
+    {
+      json_object *m = json_object_array_get_idx (messages, i);
+      const char *role = json_str (m, "role"), *content = json_str (m, "content");
+      json_object *cv;
+
+      if (role == NULL || content == NULL)
+        return g_string_free (s, TRUE), NULL;
+      json_object_object_get_ex (m, "content", &cv);
+      g_string_append_printf (s, "%s%s%s\n\n", specials[1], role, specials[2]);
+      g_string_append_len (s, content, json_object_get_string_len (cv));
+      if (!(prefill && i == n - 1 && g_str_equal (role, "assistant")))
+        g_string_append (s, specials[3]);
+    }
+  if (generation_prompt)
+    g_string_append_printf (s, "%sassistant%s\n\n", specials[1], specials[2]);
+  return g_string_free (s, FALSE);
+}
+
+static Vocab
+vocab_of_model (const char *model)
+{
+  g_autofree char *lower = g_ascii_strdown (model != NULL ? model : "", -1);
+
+  if (strstr (lower, "sentencepiece") != NULL || strstr (lower, "llama-2") != NULL ||
+      strstr (lower, "mistral") != NULL)
+    return VOCAB_SENTENCEPIECE;
+  return VOCAB_BYTE_LEVEL;
+}
+
+static char *
+json_body (json_object *o)
+{
+  char *body = g_strdup (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+
+  json_object_put (o);
+  return body;
+}
+
+/* The answer of /tokenize or /apply-template; *@out_status 400 with an error body when the
+ * request is not one. @empty: a well-formed body without tokens (the "noverdict" fault). */
+static char *
+tokenizer_body (const char *path,
+                const char *body,
+                gboolean    empty,
+                int        *out_status)
+{
+  json_object *req = json_tokener_parse (body);
+  g_autoptr(GPtrArray) tokens = g_ptr_array_new_with_free_func ((GDestroyNotify) token_free);
+  json_object *messages = NULL, *out;
+  const char *content;
+  char *error = NULL;
+
+  *out_status = 200;
+  if (req == NULL || !json_object_is_type (req, json_type_object))
+    error = g_strdup ("the body is not a JSON object");
+  else if (g_str_equal (path, "/apply-template"))
+    {
+      char *prompt;
+
+      json_object_object_get_ex (req, "messages", &messages);
+      prompt = apply_template (messages, FALSE, TRUE, FALSE);
+      if (prompt == NULL)
+        error = g_strdup ("\"messages\" must be a list of messages");
+      else
+        {
+          out = json_object_new_object ();
+          if (!empty)
+            json_object_object_add (out, "prompt", json_object_new_string (prompt));
+          g_free (prompt);
+          json_object_put (req);
+          return json_body (out);
+        }
+    }
+  else if ((content = json_str (req, "content")) != NULL)
+    {
+      /* llama.cpp */
+      json_object *cv;
+
+      json_object_object_get_ex (req, "content", &cv);
+      if (json_flag (req, "add_special", FALSE))
+        emit_special (tokens, VOCAB_LLAMA, 0);
+      tokenize_text (tokens, VOCAB_LLAMA, content, json_object_get_string_len (cv),
+                     json_flag (req, "parse_special", TRUE));
+      out = json_object_new_object ();
+      json_object *list = json_object_new_array ();
+
+      for (guint i = 0; i < tokens->len && !empty; i++)
+        {
+          Token *t = g_ptr_array_index (tokens, i);
+
+          if (no_pieces || !json_flag (req, "with_pieces", FALSE))
+            json_object_array_add (list, json_object_new_int64 (t->id));
+          else
+            {
+              json_object *o = json_object_new_object ();
+
+              json_object_object_add (o, "id", json_object_new_int64 (t->id));
+              if (g_utf8_validate_len (t->bytes->str, t->bytes->len, NULL))
+                json_object_object_add (o, "piece",
+                                        json_object_new_string_len (t->bytes->str,
+                                                                    t->bytes->len));
+              else
+                {
+                  json_object *bytes = json_object_new_array ();
+
+                  for (gsize b = 0; b < t->bytes->len; b++)
+                    json_object_array_add (bytes,
+                                           json_object_new_int ((guint8) t->bytes->str[b]));
+                  json_object_object_add (o, "piece", bytes);
+                }
+              json_object_array_add (list, o);
+            }
+        }
+      json_object_object_add (out, "tokens", list);
+      json_object_put (req);
+      return json_body (out);
+    }
+  else if (json_str (req, "prompt") != NULL ||
+           json_object_object_get_ex (req, "messages", &messages))
+    {
+      /* vLLM */
+      Vocab vocab = vocab_of_model (json_str (req, "model"));
+      g_autofree char *text = NULL;
+      gsize len;
+      json_object *ids = json_object_new_array (), *strs = json_object_new_array ();
+
+      if (messages != NULL)
+        {
+          if (no_chat_template)
+            error = g_strdup ("As of transformers v4.44, default chat template is no longer "
+                              "allowed, so you must provide a chat template if the tokenizer "
+                              "does not define one.");
+          else if ((text = apply_template (messages, TRUE, FALSE,
+                                           json_flag (req, "add_generation_prompt", TRUE))) == NULL)
+            error = g_strdup ("\"messages\" must be a list of messages");
+          if (text != NULL && json_flag (req, "add_special_tokens", FALSE))
+            emit_special (tokens, vocab, 0);
+          if (text != NULL)
+            tokenize_text (tokens, vocab, text, strlen (text), TRUE);
+        }
+      else
+        {
+          json_object *pv;
+
+          json_object_object_get_ex (req, "prompt", &pv);
+          if (json_flag (req, "add_special_tokens", TRUE))
+            emit_special (tokens, vocab, 0);
+          text = g_strdup (json_object_get_string (pv));
+          len = json_object_get_string_len (pv);
+          tokenize_text (tokens, vocab, text, len, TRUE);
+        }
+      if (error == NULL)
+        {
+          out = json_object_new_object ();
+          for (guint i = 0; i < tokens->len && !empty; i++)
+            {
+              Token *t = g_ptr_array_index (tokens, i);
+              g_autofree char *str = token_str (t, vocab);
+
+              json_object_array_add (ids, json_object_new_int64 (t->id));
+              json_object_array_add (strs, json_object_new_string (str));
+            }
+          json_object_object_add (out, "count", json_object_new_int (empty ? 0 : tokens->len));
+          json_object_object_add (out, "max_model_len", json_object_new_int (8192));
+          json_object_object_add (out, "tokens", ids);
+          if (!no_pieces && json_flag (req, "return_token_strs", FALSE))
+            json_object_object_add (out, "token_strs", strs);
+          else
+            json_object_put (strs);
+          json_object_put (req);
+          return json_body (out);
+        }
+      json_object_put (ids);
+      json_object_put (strs);
+    }
+  else
+    error = g_strdup ("give \"content\" (llama.cpp), or \"prompt\" or \"messages\" (vLLM)");
+
+  json_object_put (req);
+  *out_status = 400;
+  out = json_object_new_object ();
+  {
+    json_object *e = json_object_new_object ();
+
+    json_object_object_add (e, "message", json_object_new_string (error));
+    json_object_object_add (e, "code", json_object_new_int (400));
+    json_object_object_add (out, "error", e);
+  }
+  g_free (error);
+  return json_body (out);
+}
+
 /* Answers one request; returns FALSE when the connection must close. */
 static gboolean
 answer (int         fd,
@@ -263,11 +814,14 @@ answer (int         fd,
   g_autofree char *logprobs = NULL;
 
   gboolean chat = g_str_equal (path, "/v1/chat/completions");
+  gboolean tokenizer = g_str_equal (path, "/tokenize") || g_str_equal (path, "/apply-template");
   g_autofree char *good = NULL;   /* the answer's body */
   g_autofree char *empty = NULL;  /* a body without a verdict or score */
+  int good_status = 200;
 
-  if (!chat && !g_str_equal (path, "/pooling") && !g_str_equal (path, "/classify") &&
-      !g_str_equal (path, "/predict"))
+  if ((!chat && !tokenizer && !g_str_equal (path, "/pooling") &&
+       !g_str_equal (path, "/classify") && !g_str_equal (path, "/predict")) ||
+      (no_chat_template && g_str_equal (path, "/apply-template")))
     {
       const char *nf = "{\"error\": {\"message\": \"not found\"}}";
       return send_response (fd, 404, "Not Found", NULL, nf, strlen (nf), strlen (nf));
@@ -311,6 +865,13 @@ answer (int         fd,
       empty = chat_body ("I would rather not choose between these two answers.", NULL,
                          body_len);
     }
+  else if (tokenizer)
+    {
+      int ignored;
+
+      good = tokenizer_body (path, body, FALSE, &good_status);
+      empty = tokenizer_body (path, body, TRUE, &ignored);
+    }
   else
     {
       good = score_body (path, h, body_len, FALSE);
@@ -322,6 +883,9 @@ answer (int         fd,
   switch (fault)
     {
     case FAULT_NONE:
+      if (good_status != 200)
+        return send_response (fd, good_status, "Bad Request", NULL, good, strlen (good),
+                              strlen (good));
       return send_response (fd, 200, "OK", NULL, good, strlen (good), strlen (good));
     case FAULT_NO_VERDICT:
       return send_response (fd, 200, "OK", NULL, empty, strlen (empty), strlen (empty));
@@ -478,6 +1042,8 @@ main (int    argc,
     { "fault-rate", 0, 0, G_OPTION_ARG_DOUBLE, &fault_rate, "Share of requests that fault (0–1)", "R" },
     { "stall", 0, 0, G_OPTION_ARG_DOUBLE, &stall_seconds, "Seconds a stalled request hangs", "S" },
     { "log", 0, 0, G_OPTION_ARG_FILENAME, &log_path, "Log every request to FILE", "FILE" },
+    { "no-pieces", 0, 0, G_OPTION_ARG_NONE, &no_pieces, "Tokenize without pieces or token strings, as older servers", NULL },
+    { "no-chat-template", 0, 0, G_OPTION_ARG_NONE, &no_chat_template, "Have no chat template: 404 on /apply-template, 400 on vLLM's messages", NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("— a loopback chat-completions server");
