@@ -359,6 +359,13 @@ static const char *const kind_names[] = {
   [ARB_UNITS_CHARACTERS] = "characters",
 };
 
+/**
+ * arb_unit_kind_from_string:
+ * @name: "words", "sentences", "lines", "paragraphs" or "characters" (case matters)
+ * @out_kind: (out): the kind
+ *
+ * Returns: FALSE (and @out_kind untouched) for any other name
+ */
 gboolean
 arb_unit_kind_from_string (const char  *name,
                            ArbUnitKind *out_kind)
@@ -376,6 +383,12 @@ arb_unit_kind_from_string (const char  *name,
   return FALSE;
 }
 
+/**
+ * arb_unit_kind_to_string:
+ * @kind: a kind
+ *
+ * Returns: (transfer none): its name in settings, the CLI and the GUI
+ */
 const char *
 arb_unit_kind_to_string (ArbUnitKind kind)
 {

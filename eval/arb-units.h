@@ -79,7 +79,8 @@ GArray      *arb_units_steps_by_pattern     (const char         *text,
                                              const char         *pattern,
                                              GError            **error);
 
-/* The index of the unit containing @byte, else of the first unit after it, else n (none). */
+/* The index of the unit containing @byte, else of the first unit after it, else n (none).
+ * Units with an empty range contain nothing and are skipped. */
 guint        arb_units_find                 (const ArbRange     *units,
                                              guint               n_units,
                                              gint64              byte);
@@ -129,9 +130,9 @@ ArbPieceEncoding arb_pieces_guess_encoding  (const char * const *pieces);
 /* Byte ranges of each token within @text. @decoded holds each token's bytes (GBytes*) in
  * order; their concatenation must contain @text, possibly inside a chat template (in-context
  * tokenisation) and possibly with one space a SentencePiece tokenizer put in front. A token
- * that lies outside @text gets the empty range at the nearest end of it ({0,0} or {len,len}); a token that
- * straddles an end of @text is clipped to it; a token that ends inside a multi-byte character
- * (a byte-fallback piece) keeps its exact byte range. When @text occurs more than once, the
+ * that lies outside @text gets the empty range at the nearest end of it ({0,0} or {len,len});
+ * a token that straddles an end of @text is clipped to it; a token that ends inside a
+ * multi-byte character (a byte-fallback piece) keeps its exact byte range. When @text occurs more than once, the
  * last occurrence is used (the response comes after the prompt). NULL with @error
  * (ARB_EVAL_ERROR_INVALID, saying where the first difference is) when the tokens do not
  * reproduce @text. */
