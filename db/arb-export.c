@@ -375,13 +375,68 @@ out_commit (Out     *o,
 
 /* ---- JSON and CSV text ------------------------------------------------------------------- */
 
+/* 0: copied as it is; 1: escaped; 2: the first byte of a multi-byte character. */
+static const guint8 json_class[256] = {
+  1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+  0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
+  0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+  2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+};
+
+/* The length of the well-formed UTF-8 character at @p (its first byte >= 0x80), 0 if it is
+ * not one (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF). */
+static int
+utf8_char_length (const guchar *p,
+                  const guchar *end)
+{
+  guchar c = p[0];
+  guchar lo = 0x80, hi = 0xBF;
+  int n;
+
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF)
+    {
+      n = 3;
+      if (c == 0xE0)
+        lo = 0xA0;
+      else if (c == 0xED)
+        hi = 0x9F;
+    }
+  else if (c >= 0xF0 && c <= 0xF4)
+    {
+      n = 4;
+      if (c == 0xF0)
+        lo = 0x90;
+      else if (c == 0xF4)
+        hi = 0x8F;
+    }
+  else
+    return 0;
+  if (end - p < n || p[1] < lo || p[1] > hi)
+    return 0;
+  for (int i = 2; i < n; i++)
+    if ((p[i] & 0xC0) != 0x80)
+      return 0;
+  return n;
+}
+
+/* A JSON string literal of @s in one pass: the room for the worst case (every byte \u00XX) is
+ * taken at once, so runs are plain copies and the buffer, reused row after row, grows rarely.
+ * Text from models is untrusted: invalid UTF-8 becomes U+FFFD rather than broken JSON. */
 static void
 append_json_string (GString    *out,
                     const char *s,
                     gssize      len)
 {
-  g_autofree char *valid = NULL;
-  const char *end;
+  static const char hex[] = "0123456789abcdef";
+  const guchar *p, *end;
+  gsize start = out->len;
+  char *w;
 
   if (s == NULL)
     {
@@ -390,38 +445,59 @@ append_json_string (GString    *out,
     }
   if (len < 0)
     len = strlen (s);
-  /* Text from models is untrusted: invalid UTF-8 becomes U+FFFD rather than broken JSON. */
-  if (!g_utf8_validate_len (s, len, NULL))
+  p = (const guchar *) s;
+  end = p + len;
+  g_string_set_size (out, start + 6 * (gsize) len + 2);
+  w = out->str + start;
+  *w++ = '"';
+  while (p < end)
     {
-      valid = g_utf8_make_valid (s, len);
-      s = valid;
-      len = strlen (valid);
-    }
-  end = s + len;
-  g_string_append_c (out, '"');
-  while (s < end)
-    {
-      const char *run = s;
+      const guchar *run = p;
+      int n;
 
-      while (s < end && (guchar) *s >= 0x20 && *s != '"' && *s != '\\')
-        s++;
-      g_string_append_len (out, run, s - run);
-      if (s >= end)
+      while (p < end && json_class[*p] == 0)
+        p++;
+      memcpy (w, run, p - run);
+      w += p - run;
+      if (p >= end)
         break;
-      switch (*s)
+      if (json_class[*p] == 2)
         {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        case '\b': g_string_append (out, "\\b"); break;
-        case '\f': g_string_append (out, "\\f"); break;
-        default: g_string_append_printf (out, "\\u%04x", (guchar) *s); break;
+          if ((n = utf8_char_length (p, end)) == 0)
+            {
+              /* a byte that starts no character: U+FFFD in its place, as g_utf8_make_valid */
+              memcpy (w, "\xef\xbf\xbd", 3);
+              w += 3;
+              p++;
+              continue;
+            }
+          memcpy (w, p, n);
+          w += n;
+          p += n;
+          continue;
         }
-      s++;
+      *w++ = '\\';
+      switch (*p)
+        {
+        case '"': *w++ = '"'; break;
+        case '\\': *w++ = '\\'; break;
+        case '\n': *w++ = 'n'; break;
+        case '\r': *w++ = 'r'; break;
+        case '\t': *w++ = 't'; break;
+        case '\b': *w++ = 'b'; break;
+        case '\f': *w++ = 'f'; break;
+        default:
+          *w++ = 'u';
+          *w++ = '0';
+          *w++ = '0';
+          *w++ = hex[*p >> 4];
+          *w++ = hex[*p & 15];
+          break;
+        }
+      p++;
     }
-  g_string_append_c (out, '"');
+  *w++ = '"';
+  g_string_truncate (out, w - out->str);
 }
 
 static void
@@ -635,40 +711,6 @@ counted_raters (ArbWorkspace           *ws,
   "    AND id NOT IN (SELECT id FROM undone)" \
   "  GROUP BY rater_id, comparison_id) WHERE action = 'flag')"
 
-/* ?1: JSON array of the counted raters' ids; ?2: the policy. One row per comparison (two for
- * trl-kto, label 1 and 0); g1 is the chosen generation (A when there is no side; for trl-kto the
- * completion), g2 the other. The texts do not go through the sort: rows are small, and texts are
- * looked up by id only for the rows that are written. */
-static const char aggregate_sql[] =
-  "WITH " FLAGGED_CTE ","
-  " rv AS (SELECT v.comparison_id AS cid, r.role = 'adjudicator' AS adj,"
-  "   avg (v.preference) AS p, coalesce (avg (v.strength), 1) AS s"
-  "   FROM current_verdicts v JOIN visible_raters r ON r.id = v.rater_id"
-  "   WHERE v.status = 'ok' AND v.preference IS NOT NULL"
-  "     AND (r.role = 'adjudicator' OR v.rater_id IN (SELECT value FROM json_each (?1)))"
-  "   GROUP BY v.comparison_id, v.rater_id),"
-  " votes AS (SELECT cid, adj, p, s, CASE WHEN p > 0.5 THEN 1 WHEN p < 0.5 THEN -1 ELSE 0 END"
-  "   AS vote, max (adj) OVER (PARTITION BY cid) AS has_adj FROM rv),"
-  " agg AS (SELECT cid, count (*) AS n, sum (vote = 1) AS nb, sum (vote = -1) AS na,"
-  "   sum (vote = 0) AS nt, avg (p) AS pm, avg (s * vote) AS sv, max (adj) AS adjudicated"
-  "   FROM votes WHERE adj = has_adj GROUP BY cid),"
-  " dec AS (SELECT *, CASE"
-  "   WHEN ?2 = 1 THEN (CASE WHEN pm > 0.5 + 1e-9 THEN 1 WHEN pm < 0.5 - 1e-9 THEN -1 ELSE 0 END)"
-  "   WHEN ?2 = 2 THEN (CASE WHEN nb = n THEN 1 WHEN na = n THEN -1 WHEN nt = n THEN 0 END)"
-  "   ELSE (CASE WHEN nb > na AND nb > nt THEN 1 WHEN na > nb AND na > nt THEN -1 ELSE 0 END)"
-  "   END AS outcome FROM agg)"
-  " SELECT d.cid, d.outcome, d.n, d.nb, d.na, d.nt, d.pm, d.sv, d.adjudicated,"
-  "   d.cid IN (SELECT comparison_id FROM flagged), p.id, p.uuid, k.label,"
-  "   g1.id, g1.kind, g1.messages IS NOT NULL, g1.text_hash,"
-  "   g2.id, g2.kind, g2.messages IS NOT NULL, g2.text_hash"
-  " FROM dec d JOIN visible_comparisons c ON c.id = d.cid"
-  " JOIN visible_prompts p ON p.id = c.prompt_id"
-  " JOIN (SELECT 1 AS label %s) k"
-  " JOIN generations g1 ON g1.id = CASE WHEN (d.outcome = 1) = (k.label = 1) THEN c.b_id"
-  "   ELSE c.a_id END"
-  " JOIN generations g2 ON g2.id = CASE WHEN g1.id = c.a_id THEN c.b_id ELSE c.a_id END"
-  " ORDER BY p.id, g1.text_hash, %s coalesce (g1.messages, ''), %s k.label, d.outcome = 0, d.cid";
-
 /* ?1: JSON array of the counted raters' ids. */
 static const char verdicts_sql[] =
   "WITH " FLAGGED_CTE
@@ -698,6 +740,7 @@ typedef struct
   GString                *prompt_messages;  /* canonical JSON */
   GString                *prompt_text;      /* as one string (render_prompt) */
   GString                *scratch;
+  gint64                  prompt_text_id;   /* whose string form prompt_text is */
   gint64                  total;            /* items to read, for progress; 0 unknown */
   gint64                  progress_time;
 } Export;
@@ -856,6 +899,21 @@ cancelled (Export  *ex,
   return n % 1024 == 0 && g_cancellable_set_error_if_cancelled (ex->cancellable, error);
 }
 
+static void
+report_progress (Export *ex,
+                 gint64  done)
+{
+  gint64 now;
+
+  if (ex->options->progress == NULL || done % 256 != 0)
+    return;
+  now = g_get_monotonic_time ();
+  if (now - ex->progress_time < G_USEC_PER_SEC / 10)
+    return;
+  ex->progress_time = now;
+  ex->options->progress (done, ex->total, ex->result->rows, ex->options->progress_data);
+}
+
 /* One side of a pairwise row, as a string or a message list; with the implicit prompt the
  * whole conversation: the transcript and the response as one string, or the prompt's messages
  * followed by the response's. */
@@ -901,155 +959,279 @@ append_side (Export     *ex,
   append_json_string (ex->row, ex->scratch->str, ex->scratch->len);
 }
 
+/* One rater's verdicts on the comparison being read, averaged. */
+typedef struct
+{
+  gint64   rater;
+  gboolean adjudicator;
+  double   sum_p;
+  gint64   n_p;
+  double   sum_s;
+  gint64   n_s;
+} RaterVotes;
+
+/* A generation as the pairwise query gives it: copied, since the query steps on. */
+typedef struct
+{
+  GString  *kind;
+  GString  *text;
+  GString  *messages;       /* "" when it has none */
+  gboolean  has_messages;
+  GString  *hash;
+  GString  *system;
+} Side;
+
+static void
+side_init (Side *s)
+{
+  s->kind = g_string_new (NULL);
+  s->text = g_string_new (NULL);
+  s->messages = g_string_new (NULL);
+  s->hash = g_string_new (NULL);
+  s->system = g_string_new (NULL);
+}
+
+static void
+side_clear (Side *s)
+{
+  g_string_free (s->kind, TRUE);
+  g_string_free (s->text, TRUE);
+  g_string_free (s->messages, TRUE);
+  g_string_free (s->hash, TRUE);
+  g_string_free (s->system, TRUE);
+}
+
+static void
+assign_column (GString      *out,
+               sqlite3_stmt *stmt,
+               int           col)
+{
+  g_string_truncate (out, 0);
+  if (sqlite3_column_type (stmt, col) != SQLITE_NULL)
+    g_string_append_len (out, (const char *) sqlite3_column_blob (stmt, col),
+                         sqlite3_column_bytes (stmt, col));
+}
+
+static void
+side_read (Side         *s,
+           sqlite3_stmt *stmt,
+           int           first)
+{
+  assign_column (s->kind, stmt, first);
+  assign_column (s->text, stmt, first + 1);
+  s->has_messages = sqlite3_column_type (stmt, first + 2) != SQLITE_NULL;
+  assign_column (s->messages, stmt, first + 2);
+  assign_column (s->hash, stmt, first + 3);
+  assign_column (s->system, stmt, first + 4);
+}
+
+/* The prompt's string form as a JSON literal, straight from its canonical messages when they
+ * are one user message, [{"role":"user","content":"…"}]: the content's literal is already a JSON
+ * string (json-c wrote it from valid UTF-8), and parsing it only to escape it again is what
+ * dominated the export's time after the texts. FALSE for any other shape. */
 static gboolean
-export_pairwise (Export  *ex,
-                 GError **error)
+prompt_literal (GString     *messages,
+                const char **out_literal,
+                gsize       *out_len)
+{
+  static const char head[] = "[{\"role\":\"user\",\"content\":\"";
+  const char *p, *end;
+
+  if (messages->len < sizeof head + 2 || memcmp (messages->str, head, sizeof head - 1) != 0 ||
+      memcmp (messages->str + messages->len - 2, "}]", 2) != 0)
+    return FALSE;
+  p = messages->str + sizeof head - 1;
+  end = messages->str + messages->len - 2;
+  while (p < end && *p != '"')
+    {
+      if ((guchar) *p < 0x20)
+        return FALSE;
+      p += *p == '\\' ? 2 : 1;
+    }
+  if (p + 1 != end)
+    return FALSE;
+  *out_literal = messages->str + sizeof head - 2;
+  *out_len = end - *out_literal;
+  return TRUE;
+}
+
+/* The comparison being read. */
+typedef struct
+{
+  gint64   id;
+  gint64   prompt_id;
+  GString *prompt_uuid;
+  gboolean flagged;
+  Side     a, b;
+  GArray  *raters;   /* RaterVotes */
+} Pair;
+
+/* ?1: JSON array of the counted raters' ids. One row per counted verdict (current, ok, with a
+ * preference; an adjudicator's always), in the order of the comparisons' natural key (prompt,
+ * A, B), which their unique index gives without a sort, so that a prompt's rows are together
+ * and nothing but the current comparison is held. The verdicts of a comparison come from its
+ * index; their texts are read once per comparison. */
+static const char pairwise_sql[] =
+  "WITH " FLAGGED_CTE
+  " SELECT c.id, c.prompt_id, v.rater_id, r.role = 'adjudicator', v.preference, v.strength,"
+  "   p.uuid, p.messages, c.id IN (SELECT comparison_id FROM flagged),"
+  "   ga.kind, ga.text, ga.messages, ga.text_hash, sa.name,"
+  "   gb.kind, gb.text, gb.messages, gb.text_hash, sb.name"
+  " FROM visible_comparisons c"
+  " CROSS JOIN current_verdicts v ON v.comparison_id = c.id"
+  " JOIN visible_raters r ON r.id = v.rater_id"
+  " JOIN visible_prompts p ON p.id = c.prompt_id"
+  " JOIN generations ga ON ga.id = c.a_id JOIN systems sa ON sa.id = ga.system_id"
+  " JOIN generations gb ON gb.id = c.b_id JOIN systems sb ON sb.id = gb.system_id"
+  " WHERE v.status = 'ok' AND v.preference IS NOT NULL"
+  "   AND (r.role = 'adjudicator' OR v.rater_id IN (SELECT value FROM json_each (?1)))"
+  " ORDER BY c.prompt_id, c.a_id, c.b_id";
+
+typedef struct
+{
+  char *prompt_key, *chosen_key, *rejected_key;   /* JSON strings with their colon */
+  GHashTable *seen;                               /* this prompt's row keys (GBytes) */
+  const char *literal;                            /* in prompt_messages: the prompt as a JSON
+                                                   * string, or NULL: use prompt_text */
+  gsize       literal_len;
+  gint64      seen_prompt;
+  GString    *key;
+} PairState;
+
+/* The rules, in their order, on one comparison whose verdicts are all read; its rows out. */
+static gboolean
+finish_pair (Export     *ex,
+             PairState  *st,
+             Pair       *c,
+             GError    **error)
 {
   const ArbExportOptions *o = ex->options;
   gboolean kto = o->format == ARB_EXPORT_TRL_KTO;
-  g_autofree char *counted = NULL;
-  g_autofree char *sql = NULL;
-  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GString) key = g_string_new (NULL);
-  g_autoptr(GString) prev = g_string_new (NULL);
-  g_autofree char *prompt_key = NULL, *chosen_key = NULL, *rejected_key = NULL;
-  g_auto(Gen) g1 = GEN_INIT, g2 = GEN_INIT;
-  const char *text1, *text2, *msgs1, *msgs2;
-  gsize len1, len2;
-  sqlite3_stmt *stmt;
-  gint64 n = 0;
-  int rc;
+  gboolean has_adj = FALSE, has_outcome = TRUE, tie, same_hash;
+  gint64 nv = 0, nb = 0, na = 0, nt = 0;
+  double pm = 0, sv = 0, agreement;
+  int outcome;
 
-  counted = counted_raters (ex->ws, o, names, error);
-  if (counted == NULL)
-    return FALSE;
-  /* Key names for openrlhf, already as JSON strings with their colon. */
-  {
-    g_autoptr(GString) s = g_string_new (NULL);
-
-    append_json_string (s, o->format == ARB_EXPORT_OPENRLHF && o->prompt_key != NULL
-                           ? o->prompt_key : "prompt", -1);
-    g_string_append (s, ": ");
-    prompt_key = g_strdup (s->str);
-    g_string_truncate (s, 0);
-    append_json_string (s, o->format == ARB_EXPORT_OPENRLHF && o->chosen_key != NULL
-                           ? o->chosen_key : "chosen", -1);
-    g_string_append (s, ": ");
-    chosen_key = g_strdup (s->str);
-    g_string_truncate (s, 0);
-    append_json_string (s, o->format == ARB_EXPORT_OPENRLHF && o->rejected_key != NULL
-                           ? o->rejected_key : "rejected", -1);
-    g_string_append (s, ": ");
-    rejected_key = g_strdup (s->str);
-  }
-
-  sql = g_strdup_printf (aggregate_sql, kto ? "UNION ALL SELECT 0" : "",
-                         kto ? "" : "g2.text_hash,", kto ? "" : "coalesce (g2.messages, ''),");
-  stmt = _arb_workspace_prepare (ex->ws, sql, error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, counted, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (stmt, 2, o->policy);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+  /* Each rater's verdicts average into one preference that votes; where an adjudicator gave
+   * one, only adjudicators count. */
+  for (guint i = 0; i < c->raters->len; i++)
+    has_adj |= g_array_index (c->raters, RaterVotes, i).adjudicator;
+  for (guint i = 0; i < c->raters->len; i++)
     {
-      gboolean has_outcome = sqlite3_column_type (stmt, 1) != SQLITE_NULL;
-      int outcome = sqlite3_column_int (stmt, 1);
-      gint64 nv = sqlite3_column_int64 (stmt, 2);
-      gint64 nb = sqlite3_column_int64 (stmt, 3), na = sqlite3_column_int64 (stmt, 4);
-      gint64 nt = sqlite3_column_int64 (stmt, 5);
-      double pm = sqlite3_column_double (stmt, 6), sv = sqlite3_column_double (stmt, 7);
-      gboolean adjudicated = sqlite3_column_int (stmt, 8) != 0;
-      gboolean flagged = sqlite3_column_int (stmt, 9) != 0;
-      gint64 prompt_id = sqlite3_column_int64 (stmt, 10);
-      const char *prompt_uuid = (const char *) sqlite3_column_text (stmt, 11);
-      gboolean label = sqlite3_column_int (stmt, 12) != 0;
-      gint64 id1 = sqlite3_column_int64 (stmt, 13);
-      const char *kind1 = (const char *) sqlite3_column_text (stmt, 14);
-      gboolean multi1 = sqlite3_column_int (stmt, 15) != 0;
-      const void *hash1 = sqlite3_column_blob (stmt, 16);
-      int hlen1 = sqlite3_column_bytes (stmt, 16);
-      gint64 id2 = sqlite3_column_int64 (stmt, 17);
-      const char *kind2 = (const char *) sqlite3_column_text (stmt, 18);
-      gboolean multi2 = sqlite3_column_int (stmt, 19) != 0;
-      const void *hash2 = sqlite3_column_blob (stmt, 20);
-      int hlen2 = sqlite3_column_bytes (stmt, 20);
-      /* Rules count comparisons: for trl-kto only on the chosen side's row. */
-      gboolean counting = !kto || label;
-      gboolean tie = has_outcome && outcome == 0;
-      gboolean same_hash = hlen1 == hlen2 && memcmp (hash1, hash2, hlen1) == 0;
-      double agreement;
-      Out *target;
+      const RaterVotes *r = &g_array_index (c->raters, RaterVotes, i);
+      double p = r->sum_p / r->n_p, s = r->n_s > 0 ? r->sum_s / r->n_s : 1;
+      int vote = p > 0.5 ? 1 : p < 0.5 ? -1 : 0;
 
-      if (cancelled (ex, ++n, error))
-        goto fail;
-      if (counting)
-        {
-          ex->result->considered++;
-          if (adjudicated)
-            ex->result->adjudicated++;
-        }
-#define DROP(field) { if (counting) ex->result->field++; continue; }
-      if (flagged)
-        DROP (flagged);
-      if (g_strcmp0 (kind1, "text") != 0 || g_strcmp0 (kind2, "text") != 0)
-        DROP (not_text);
-      if (!o->conversational && (multi1 || multi2))
-        DROP (multi_turn);
-      if (!has_outcome)
-        DROP (disagreement);
-      agreement = (double) (outcome == 1 ? nb : outcome == -1 ? na : nt) / MAX (nv, 1);
-      if (o->min_agreement > 0 && agreement < o->min_agreement - 1e-12)
-        DROP (low_agreement);
-      if (tie && (kto || !o->keep_ties))
-        DROP (ties);
-      /* Only now the texts: the rows of the sort stay small. */
-      if (!fetch_generation (ex, id1, &g1, error) ||
-          ((!kto || same_hash) && !fetch_generation (ex, id2, &g2, error)))
-        goto fail;
-      if (same_hash && g_string_equal (g1.text, g2.text) && g1.has_messages == g2.has_messages &&
-          g_string_equal (g1.messages, g2.messages))
-        DROP (same_text);
+      if (r->adjudicator != has_adj)
+        continue;
+      nv++;
+      nb += vote == 1;
+      na += vote == -1;
+      nt += vote == 0;
+      pm += p;
+      sv += s * vote;
+    }
+  pm /= nv;
+  sv /= nv;
+  switch (o->policy)
+    {
+    case ARB_EXPORT_POLICY_MEAN:
+      outcome = pm > 0.5 + 1e-9 ? 1 : pm < 0.5 - 1e-9 ? -1 : 0;
+      break;
+    case ARB_EXPORT_POLICY_UNANIMOUS:
+      outcome = nb == nv ? 1 : na == nv ? -1 : 0;
+      has_outcome = nb == nv || na == nv || nt == nv;
+      break;
+    case ARB_EXPORT_POLICY_MAJORITY:
+    case ARB_EXPORT_POLICY_SINGLE:
+    default:
+      outcome = nb > na && nb > nt ? 1 : na > nb && na > nt ? -1 : 0;
+      break;
+    }
+  tie = has_outcome && outcome == 0;
+
+  ex->result->considered++;
+  if (has_adj)
+    ex->result->adjudicated++;
+#define DROP(field) { ex->result->field++; return TRUE; }
+  if (c->flagged)
+    DROP (flagged);
+  if (!g_str_equal (c->a.kind->str, "text") || !g_str_equal (c->b.kind->str, "text"))
+    DROP (not_text);
+  if (!o->conversational && (c->a.has_messages || c->b.has_messages))
+    DROP (multi_turn);
+  if (!has_outcome)
+    DROP (disagreement);
+  agreement = (double) (outcome == 1 ? nb : outcome == -1 ? na : nt) / MAX (nv, 1);
+  if (o->min_agreement > 0 && agreement < o->min_agreement - 1e-12)
+    DROP (low_agreement);
+  if (tie && (kto || !o->keep_ties))
+    DROP (ties);
+  same_hash = g_string_equal (c->a.hash, c->b.hash);
+  if (same_hash && g_string_equal (c->a.text, c->b.text) &&
+      c->a.has_messages == c->b.has_messages && g_string_equal (c->a.messages, c->b.messages))
+    DROP (same_text);
 #undef DROP
-      if (tie && counting)
-        ex->result->ties++;
+  if (tie)
+    ex->result->ties++;
 
-      /* Identical rows are next to each other in the query's order. */
-      g_string_truncate (key, 0);
-      g_string_append_len (key, (const char *) &prompt_id, sizeof prompt_id);
-      g_string_append_len (key, hash1, hlen1);
-      g_string_append_c (key, label ? 'T' : 'F');
-      g_string_append_c (key, tie ? 't' : 'd');
-      g_string_append_len (key, g1.messages->str, g1.messages->len);
+  if (st->seen_prompt != c->prompt_id)
+    {
+      g_hash_table_remove_all (st->seen);
+      st->seen_prompt = c->prompt_id;
+    }
+  /* trl-kto: the chosen side labelled true, then the other false; else one row. A tie row has
+   * A (stored first) as chosen. */
+  for (int label = 1; label >= (kto ? 0 : 1); label--)
+    {
+      const Side *s1 = (outcome == 1) == (label == 1) ? &c->b : &c->a;
+      const Side *s2 = s1 == &c->a ? &c->b : &c->a;
+      GBytes *key;
+
+      /* Identical rows (same prompt, texts and marks) are written once. */
+      g_string_truncate (st->key, 0);
+      g_string_append_len (st->key, s1->hash->str, s1->hash->len);
+      g_string_append_c (st->key, label ? 'T' : 'F');
+      g_string_append_c (st->key, tie ? 't' : 'd');
+      g_string_append_len (st->key, s1->messages->str, s1->messages->len);
       if (!kto)
         {
-          g_string_append_c (key, '\0');
-          g_string_append_len (key, hash2, hlen2);
-          g_string_append_len (key, g2.messages->str, g2.messages->len);
+          g_string_append_c (st->key, '\0');
+          g_string_append_len (st->key, s2->hash->str, s2->hash->len);
+          g_string_append_len (st->key, s2->messages->str, s2->messages->len);
         }
-      if (key->len == prev->len && memcmp (key->str, prev->str, key->len) == 0)
+      key = g_bytes_new (st->key->str, st->key->len);
+      if (g_hash_table_contains (st->seen, key))
         {
+          g_bytes_unref (key);
           ex->result->duplicates++;
           continue;
         }
-      g_string_truncate (prev, 0);
-      g_string_append_len (prev, key->str, key->len);
-      if (!fetch_prompt (ex, prompt_id, error))
-        goto fail;
-      text1 = g1.text->str;
-      len1 = g1.text->len;
-      msgs1 = g1.has_messages ? g1.messages->str : NULL;
-      text2 = g2.text->str;
-      len2 = g2.text->len;
-      msgs2 = g2.has_messages ? g2.messages->str : NULL;
+      g_hash_table_add (st->seen, key);
+      if (ex->prompt_text_id != c->prompt_id)
+        {
+          /* A lone user message, as the workspace stores it, is written from its JSON as it
+           * is; anything else is parsed and rendered. */
+          if (!o->conversational && !o->implicit_prompt &&
+              prompt_literal (ex->prompt_messages, &st->literal, &st->literal_len))
+            g_string_truncate (ex->prompt_text, 0);
+          else
+            {
+              st->literal = NULL;
+              render_prompt (ex->prompt_text, ex->prompt_messages->str, o->implicit_prompt);
+            }
+          ex->prompt_text_id = c->prompt_id;
+        }
 
       g_string_truncate (ex->row, 0);
       g_string_append_c (ex->row, '{');
       if (!o->implicit_prompt)
         {
-          g_string_append (ex->row, prompt_key);
+          g_string_append (ex->row, st->prompt_key);
           if (o->conversational)
             g_string_append_len (ex->row, ex->prompt_messages->str, ex->prompt_messages->len);
+          else if (st->literal != NULL)
+            g_string_append_len (ex->row, st->literal, st->literal_len);
           else
             append_json_string (ex->row, ex->prompt_text->str, ex->prompt_text->len);
           g_string_append (ex->row, ", ");
@@ -1057,16 +1239,19 @@ export_pairwise (Export  *ex,
       if (kto)
         {
           g_string_append (ex->row, "\"completion\": ");
-          append_side (ex, text1, len1, msgs1);
+          append_side (ex, s1->text->str, s1->text->len,
+                       s1->has_messages ? s1->messages->str : NULL);
           g_string_append (ex->row, label ? ", \"label\": true" : ", \"label\": false");
         }
       else
         {
-          g_string_append (ex->row, chosen_key);
-          append_side (ex, text1, len1, msgs1);
+          g_string_append (ex->row, st->chosen_key);
+          append_side (ex, s1->text->str, s1->text->len,
+                       s1->has_messages ? s1->messages->str : NULL);
           g_string_append (ex->row, ", ");
-          g_string_append (ex->row, rejected_key);
-          append_side (ex, text2, len2, msgs2);
+          g_string_append (ex->row, st->rejected_key);
+          append_side (ex, s2->text->str, s2->text->len,
+                       s2->has_messages ? s2->messages->str : NULL);
           if (o->margin != ARB_EXPORT_MARGIN_NONE)
             {
               double m;
@@ -1082,24 +1267,133 @@ export_pairwise (Export  *ex,
             g_string_append (ex->row, tie ? ", \"tie\": true" : ", \"tie\": false");
         }
       g_string_append_c (ex->row, '}');
-      target = target_for (ex, prompt_uuid);
-      if (!write_row (ex, target, error))
-        goto fail;
-      tally_system (ex, g1.system->str);
+      if (!write_row (ex, target_for (ex, c->prompt_uuid->str), error))
+        return FALSE;
+      tally_system (ex, s1->system->str);
       if (!kto)
-        tally_system (ex, g2.system->str);
+        tally_system (ex, s2->system->str);
+    }
+  return TRUE;
+}
+
+static char *
+json_key (const char *name)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  append_json_string (s, name, -1);
+  g_string_append (s, ": ");
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static gboolean
+export_pairwise (Export  *ex,
+                 GError **error)
+{
+  const ArbExportOptions *o = ex->options;
+  gboolean openrlhf = o->format == ARB_EXPORT_OPENRLHF;
+  g_autofree char *counted = NULL;
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  PairState st = { 0 };
+  Pair c = { 0 };
+  sqlite3_stmt *stmt;
+  gboolean ok = FALSE;
+  gint64 n = 0;
+  int rc;
+
+  counted = counted_raters (ex->ws, o, names, error);
+  if (counted == NULL)
+    return FALSE;
+  stmt = _arb_workspace_prepare (ex->ws, pairwise_sql, error);
+  if (stmt == NULL)
+    return FALSE;
+  /* Key names for openrlhf, already as JSON strings with their colon. */
+  st.prompt_key = json_key (openrlhf && o->prompt_key != NULL ? o->prompt_key : "prompt");
+  st.chosen_key = json_key (openrlhf && o->chosen_key != NULL ? o->chosen_key : "chosen");
+  st.rejected_key = json_key (openrlhf && o->rejected_key != NULL ? o->rejected_key
+                                                                   : "rejected");
+  st.seen = g_hash_table_new_full (g_bytes_hash, g_bytes_equal,
+                                   (GDestroyNotify) g_bytes_unref, NULL);
+  st.key = g_string_new (NULL);
+  c.prompt_uuid = g_string_new (NULL);
+  side_init (&c.a);
+  side_init (&c.b);
+  c.raters = g_array_new (FALSE, FALSE, sizeof (RaterVotes));
+  ex->prompt_id = 0;
+  ex->prompt_text_id = 0;
+
+  sqlite3_bind_text (stmt, 1, counted, -1, SQLITE_TRANSIENT);
+  for (;;)
+    {
+      gint64 id, rater;
+      RaterVotes *r = NULL;
+
+      rc = sqlite3_step (stmt);
+      id = rc == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+      if (id != c.id && c.id != 0 && !finish_pair (ex, &st, &c, error))
+        goto out;
+      if (rc != SQLITE_ROW)
+        break;
+      if (id != c.id)
+        {
+          gint64 prompt_id = sqlite3_column_int64 (stmt, 1);
+
+          if (cancelled (ex, ++n, error))
+            goto out;
+          report_progress (ex, n);
+          c.id = id;
+          g_array_set_size (c.raters, 0);
+          if (prompt_id != c.prompt_id)
+            {
+              c.prompt_id = prompt_id;
+              assign_column (c.prompt_uuid, stmt, 6);
+              assign_column (ex->prompt_messages, stmt, 7);
+              ex->prompt_id = prompt_id;
+            }
+          c.flagged = sqlite3_column_int (stmt, 8) != 0;
+          side_read (&c.a, stmt, 9);
+          side_read (&c.b, stmt, 14);
+        }
+      rater = sqlite3_column_int64 (stmt, 2);
+      for (guint i = 0; i < c.raters->len && r == NULL; i++)
+        if (g_array_index (c.raters, RaterVotes, i).rater == rater)
+          r = &g_array_index (c.raters, RaterVotes, i);
+      if (r == NULL)
+        {
+          RaterVotes add = { rater, sqlite3_column_int (stmt, 3) != 0, 0, 0, 0, 0 };
+
+          g_array_append_val (c.raters, add);
+          r = &g_array_index (c.raters, RaterVotes, c.raters->len - 1);
+        }
+      r->sum_p += sqlite3_column_double (stmt, 4);
+      r->n_p++;
+      if (sqlite3_column_type (stmt, 5) != SQLITE_NULL)
+        {
+          r->sum_s += sqlite3_column_int (stmt, 5);
+          r->n_s++;
+        }
     }
   if (rc != SQLITE_DONE)
     {
       _arb_set_sqlite_error (error, _arb_workspace_get_db (ex->ws), "reading verdicts");
-      goto fail;
+      goto out;
     }
-  sqlite3_reset (stmt);
-  return TRUE;
+  ok = TRUE;
 
-fail:
+out:
   sqlite3_reset (stmt);
-  return FALSE;
+  g_free (st.prompt_key);
+  g_free (st.chosen_key);
+  g_free (st.rejected_key);
+  g_hash_table_unref (st.seen);
+  g_string_free (st.key, TRUE);
+  g_string_free (c.prompt_uuid, TRUE);
+  side_clear (&c.a);
+  side_clear (&c.b);
+  g_array_unref (c.raters);
+  /* prompt_messages now holds the last prompt read, not prompt_id's of fetch_prompt */
+  ex->prompt_id = 0;
+  return ok;
 }
 
 static const char *const verdict_columns[] = {
@@ -1401,20 +1695,6 @@ seen_row (Export     *ex,
   return FALSE;
 }
 
-static void
-report_progress (Export *ex,
-                 gint64  done)
-{
-  gint64 now;
-
-  if (ex->options->progress == NULL || done % 256 != 0)
-    return;
-  now = g_get_monotonic_time ();
-  if (now - ex->progress_time < G_USEC_PER_SEC / 10)
-    return;
-  ex->progress_time = now;
-  ex->options->progress (done, ex->total, ex->result->rows, ex->options->progress_data);
-}
 
 typedef struct
 {
