@@ -29,6 +29,11 @@ struct _ArbExportPage
   GtkSwitch      *ties_switch;
   GtkSwitch      *all_raters_switch;
   GtkSwitch      *conversational_switch;
+  GtkSwitch      *implicit_switch;
+  AdwComboRow    *neutral_row;
+  AdwComboRow    *after_error_row;
+  AdwEntryRow    *tokenizer_row;
+  AdwComboRow    *overlap_row;
   GtkSpinButton  *split_spin;
   GtkLabel       *summary_label;
   GtkSpinner     *spinner;
@@ -58,6 +63,7 @@ typedef struct
   char             *preview;
   char             *written;
   char             *command;    /* the arbiter-cli command that does the same, for the card */
+  char             *tokenizer;  /* options.tokenizer's own copy */
 } Job;
 
 static void
@@ -69,9 +75,17 @@ job_free (Job *job)
   g_free (job->preview);
   g_free (job->written);
   g_free (job->command);
+  g_free (job->tokenizer);
   g_free (job);
 }
 
+/* The format chooser's order (arb-export-page.ui). */
+static const ArbExportFormat formats[] = {
+  ARB_EXPORT_TRL_PREFERENCE, ARB_EXPORT_TRL_KTO, ARB_EXPORT_TRL_STEPWISE, ARB_EXPORT_OPENRLHF,
+  ARB_EXPORT_TOKEN_LEVEL, ARB_EXPORT_VERDICTS_JSONL, ARB_EXPORT_VERDICTS_CSV,
+};
+
+/* Only the choices of the chosen format are sensitive: the export refuses the others. */
 static void
 options_from_form (ArbExportPage    *self,
                    ArbExportOptions *o)
@@ -80,38 +94,97 @@ options_from_form (ArbExportPage    *self,
     ARB_EXPORT_POLICY_MAJORITY, ARB_EXPORT_POLICY_MEAN, ARB_EXPORT_POLICY_UNANIMOUS,
     ARB_EXPORT_POLICY_SINGLE,
   };
-  static const ArbExportFormat formats[] = {
-    ARB_EXPORT_TRL_PREFERENCE, ARB_EXPORT_TRL_KTO, ARB_EXPORT_OPENRLHF,
-    ARB_EXPORT_VERDICTS_JSONL, ARB_EXPORT_VERDICTS_CSV,
+  static const ArbExportNeutral neutrals[] = {
+    ARB_EXPORT_NEUTRAL_GOOD, ARB_EXPORT_NEUTRAL_BAD, ARB_EXPORT_NEUTRAL_DROP,
+  };
+  static const ArbExportAfterError afters[] = {
+    ARB_EXPORT_AFTER_ERROR_DROP, ARB_EXPORT_AFTER_ERROR_BAD,
+  };
+  static const ArbExportOverlap overlaps[] = {
+    ARB_EXPORT_OVERLAP_ANY, ARB_EXPORT_OVERLAP_MAJORITY, ARB_EXPORT_OVERLAP_ALL,
   };
   guint f = MIN (adw_combo_row_get_selected (self->format_row), G_N_ELEMENTS (formats) - 1);
   guint p = MIN (adw_combo_row_get_selected (self->policy_row), G_N_ELEMENTS (policies) - 1);
+  guint ne = MIN (adw_combo_row_get_selected (self->neutral_row), G_N_ELEMENTS (neutrals) - 1);
+  guint ae = MIN (adw_combo_row_get_selected (self->after_error_row), G_N_ELEMENTS (afters) - 1);
+  guint ov = MIN (adw_combo_row_get_selected (self->overlap_row), G_N_ELEMENTS (overlaps) - 1);
+  const char *tokenizer = gtk_editable_get_text (GTK_EDITABLE (self->tokenizer_row));
   double split = gtk_spin_button_get_value (self->split_spin);
-  gboolean pairs = formats[f] != ARB_EXPORT_VERDICTS_JSONL && formats[f] != ARB_EXPORT_VERDICTS_CSV;
+  gboolean pairs = arb_export_format_is_pairwise (formats[f]);
+  gboolean steps = formats[f] == ARB_EXPORT_TRL_STEPWISE;
+  gboolean tokens = formats[f] == ARB_EXPORT_TOKEN_LEVEL;
+  gboolean verdicts = !pairs && !steps && !tokens;
 
   arb_export_options_init (o);
   o->format = formats[f];
   o->all_raters = gtk_switch_get_active (self->all_raters_switch);
-  /* The verdict formats take no policy: every verdict is a row. */
+  /* The verdict and token-level formats take no policy: every verdict or span is listed. */
+  if (pairs || steps)
+    o->policy = policies[p];
   if (pairs)
+    o->keep_ties = gtk_switch_get_active (self->ties_switch) && formats[f] != ARB_EXPORT_TRL_KTO;
+  if (!verdicts)
+    o->conversational = gtk_switch_get_active (self->conversational_switch);
+  if (formats[f] == ARB_EXPORT_TRL_PREFERENCE)
+    o->implicit_prompt = gtk_switch_get_active (self->implicit_switch);
+  if (steps)
     {
-      o->policy = policies[p];
-      o->keep_ties = gtk_switch_get_active (self->ties_switch) && formats[f] != ARB_EXPORT_TRL_KTO;
-      o->conversational = gtk_switch_get_active (self->conversational_switch);
+      o->neutral = neutrals[ne];
+      o->after_error = afters[ae];
+    }
+  if (tokens && tokenizer != NULL && *tokenizer != '\0')
+    {
+      /* The job keeps a copy (job_take_strings): the entry's text changes under it. */
+      o->tokenizer = tokenizer;
+      o->overlap = overlaps[ov];
     }
   if (split > 0)
     {
       o->split_name = "test";
       o->split_fraction = split;
     }
-  gtk_widget_set_sensitive (GTK_WIDGET (self->policy_row), pairs);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->policy_row), pairs || steps);
   gtk_widget_set_sensitive (GTK_WIDGET (self->ties_switch), pairs && formats[f] != ARB_EXPORT_TRL_KTO);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->conversational_switch), pairs);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->conversational_switch), !verdicts);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->implicit_switch),
+                            formats[f] == ARB_EXPORT_TRL_PREFERENCE);
+  gtk_widget_set_visible (GTK_WIDGET (self->neutral_row), steps);
+  gtk_widget_set_visible (GTK_WIDGET (self->after_error_row), steps);
+  gtk_widget_set_visible (GTK_WIDGET (self->tokenizer_row), tokens);
+  gtk_widget_set_visible (GTK_WIDGET (self->overlap_row), tokens);
+  gtk_widget_set_sensitive (GTK_WIDGET (self->overlap_row), tokens && o->tokenizer != NULL);
 }
 
 static char *
-summary_text (const ArbExportResult *r)
+summary_text (const ArbExportOptions *o,
+              const ArbExportResult  *r)
 {
+  if (o->format == ARB_EXPORT_TRL_STEPWISE)
+    /* Translators: what each rule of a step-wise export kept and dropped */
+    return g_strdup_printf (_("%" G_GINT64_FORMAT " rows from %" G_GINT64_FORMAT " generations "
+                              "with step labels: %" G_GINT64_FORMAT " steps good, %"
+                              G_GINT64_FORMAT " bad (%" G_GINT64_FORMAT " neutral met). Left out: %"
+                              G_GINT64_FORMAT " steps after the first error, %" G_GINT64_FORMAT
+                              " from an unlabelled step, %" G_GINT64_FORMAT " from an undecided "
+                              "one, %" G_GINT64_FORMAT " from a neutral one; %" G_GINT64_FORMAT
+                              " generations without steps or a first step, %" G_GINT64_FORMAT
+                              " duplicates."),
+                            r->rows, r->considered, r->labels_true, r->labels_false, r->neutral,
+                            r->cut_error, r->cut_unlabelled, r->cut_disputed, r->cut_neutral,
+                            r->no_steps + r->empty + r->not_text, r->duplicates);
+  if (o->format == ARB_EXPORT_TOKEN_LEVEL)
+    {
+      g_autofree char *tokens = o->tokenizer == NULL ? g_strdup (_("No tokenizer named."))
+        : g_strdup_printf (_("%" G_GINT64_FORMAT " rows with tokens (%" G_GINT64_FORMAT
+                             " tokens, %" G_GINT64_FORMAT " inside a span), %" G_GINT64_FORMAT
+                             " without a tokenization."), r->tokenized, r->tokens,
+                           r->tokens_in_span, r->untokenized);
+
+      /* Translators: what a token-level export wrote */
+      return g_strdup_printf (_("%" G_GINT64_FORMAT " rows from %" G_GINT64_FORMAT " generations "
+                                "with spans, %" G_GINT64_FORMAT " spans. %s"),
+                              r->rows, r->considered, r->spans, tokens);
+    }
   /* Translators: what each rule of an export kept and dropped */
   return g_strdup_printf (_("%" G_GINT64_FORMAT " rows from %" G_GINT64_FORMAT " comparisons "
                             "(%" G_GINT64_FORMAT " decided by an adjudicator). Dropped: %"
@@ -179,7 +252,7 @@ job_thread (GTask        *task,
   r = arb_workspace_export (ws, job->path ? job->path : path, &job->options, cancellable, &error);
   if (r != NULL)
     {
-      job->summary = summary_text (r);
+      job->summary = summary_text (&job->options, r);
       if (job->path == NULL && r->files->len > 0)
         job->preview = first_records (r->files->pdata[0]);
       else if (r->files->len > 0)
@@ -253,6 +326,8 @@ start (ArbExportPage *self,
   job->workspace = g_strdup (arb_workspace_get_path (self->workspace));
   job->path = g_strdup (path);
   options_from_form (self, &job->options);
+  job->tokenizer = g_strdup (job->options.tokenizer);
+  job->options.tokenizer = job->tokenizer;
   if (path == NULL)
     {
       if (self->cancellable != NULL)
@@ -312,6 +387,8 @@ arb_export_page_export_to (ArbExportPage *self,
   job->workspace = g_strdup (arb_workspace_get_path (self->workspace));
   job->path = g_strdup (path);
   options_from_form (self, &job->options);
+  job->tokenizer = g_strdup (job->options.tokenizer);
+  job->options.tokenizer = job->tokenizer;
   {
     GString *cmd = g_string_new ("arbiter-cli export");
     g_autofree char *ws_q = g_shell_quote (job->workspace);
@@ -319,10 +396,23 @@ arb_export_page_export_to (ArbExportPage *self,
 
     g_string_append_printf (cmd, " %s --format %s -o %s", ws_q,
                             arb_export_format_to_string (job->options.format), path_q);
-    if (job->options.format != ARB_EXPORT_VERDICTS_JSONL &&
-        job->options.format != ARB_EXPORT_VERDICTS_CSV)
+    if (arb_export_format_is_pairwise (job->options.format) ||
+        job->options.format == ARB_EXPORT_TRL_STEPWISE)
       g_string_append_printf (cmd, " --policy %s",
                               arb_export_policy_to_string (job->options.policy));
+    if (job->options.format == ARB_EXPORT_TRL_STEPWISE)
+      g_string_append_printf (cmd, " --neutral %s --after-error %s",
+                              (const char *[]) { "good", "bad", "drop" }[job->options.neutral],
+                              (const char *[]) { "drop", "bad" }[job->options.after_error]);
+    if (job->options.tokenizer != NULL)
+      {
+        g_autofree char *tok_q = g_shell_quote (job->options.tokenizer);
+
+        g_string_append_printf (cmd, " --tokenizer %s --overlap %s", tok_q,
+                                (const char *[]) { "any", "majority", "all" }[job->options.overlap]);
+      }
+    if (job->options.implicit_prompt)
+      g_string_append (cmd, " --implicit-prompt");
     if (job->options.keep_ties)
       g_string_append (cmd, " --ties keep");
     if (job->options.all_raters)
@@ -400,6 +490,10 @@ refresh_timeout (gpointer data)
 static void
 form_changed_cb (ArbExportPage *self)
 {
+  ArbExportOptions o;
+
+  /* The rows of the chosen format show now, the preview follows */
+  options_from_form (self, &o);
   if (self->timeout != 0)
     g_source_remove (self->timeout);
   self->timeout = g_timeout_add (300, refresh_timeout, self);
@@ -502,6 +596,11 @@ arb_export_page_class_init (ArbExportPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, ties_switch);
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, all_raters_switch);
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, conversational_switch);
+  gtk_widget_class_bind_template_child (widget_class, ArbExportPage, implicit_switch);
+  gtk_widget_class_bind_template_child (widget_class, ArbExportPage, neutral_row);
+  gtk_widget_class_bind_template_child (widget_class, ArbExportPage, after_error_row);
+  gtk_widget_class_bind_template_child (widget_class, ArbExportPage, tokenizer_row);
+  gtk_widget_class_bind_template_child (widget_class, ArbExportPage, overlap_row);
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, split_spin);
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, summary_label);
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, spinner);
@@ -525,5 +624,15 @@ arb_export_page_init (ArbExportPage *self)
   g_signal_connect_object (self->conversational_switch, "notify::active",
                            G_CALLBACK (form_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->split_spin, "value-changed", G_CALLBACK (form_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->implicit_switch, "notify::active",
+                           G_CALLBACK (form_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->neutral_row, "notify::selected", G_CALLBACK (form_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->after_error_row, "notify::selected",
+                           G_CALLBACK (form_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->tokenizer_row, "changed", G_CALLBACK (form_changed_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->overlap_row, "notify::selected", G_CALLBACK (form_changed_cb),
                            self, G_CONNECT_SWAPPED);
 }
