@@ -4,7 +4,8 @@
  * only what is visible:
  *   - the text is cut into blocks (about 2 KB, cut at a line break; a line longer than 8 KB is
  *     cut after a space, which shows as a line break there), each with its own PangoLayout,
- *     laid out only when the width or the font changes, never when the cursor or the spans do;
+ *     laid out only when the width or the font changes, never when the cursor or the spans do,
+ *     and then the blocks in sight at once and the others on an idle (see "lazy layout");
  *   - the view is a GtkScrollable: inside a GtkScrolledWindow it is as big as what is visible
  *     and draws, from the vertical adjustment's value, only the blocks that intersect it;
  *   - spans, the selection and the cursor are rectangles drawn behind (fills) and over (bars,
@@ -64,7 +65,10 @@ typedef struct
   Line        *lines;
   guint        n_lines;
   int          y;            /* top, px, in the document (the whole text's coordinates) */
-  int          height;       /* with the gap under its last line */
+  int          height;       /* with the gap under its last line; estimated when stale */
+  int          laid_width;   /* px the layout and lines are for; stale when not layout_width */
+  guint        n_chars;      /* for the estimate */
+  guint        n_breaks;
 } Block;
 
 typedef struct
@@ -89,6 +93,10 @@ struct _ArbSpanView
   guint          n_blocks;
   int            layout_width;   /* px the blocks are laid out at; -1: not laid out */
   int            doc_height;
+  int            char_width;     /* font metrics for the estimates; 0: to be read */
+  int            line_pitch;
+  guint          layout_idle;    /* lays out the stale blocks, nearest the view first */
+  gboolean       in_geometry;    /* the view's own changes of its adjustment */
   PangoFontDescription *font;    /* the font the blocks were laid out with */
 
   GArray        *spans;          /* Span, by start, the longer first */
@@ -342,6 +350,7 @@ clear_blocks (ArbSpanView *self)
       g_free (self->blocks[i].lines);
     }
   g_clear_pointer (&self->blocks, g_free);
+  g_clear_handle_id (&self->layout_idle, g_source_remove);
   self->n_blocks = 0;
   self->layout_width = -1;
   self->doc_height = 2 * PAD;
@@ -387,7 +396,15 @@ split_blocks (ArbSpanView *self)
                 cut = next = far;
             }
         }
-      g_array_append_val (blocks, ((Block) { .start = pos, .end = cut }));
+      {
+        Block b = { .start = pos, .end = cut };
+
+        b.n_chars = g_utf8_strlen (t + pos, cut - pos);
+        for (const char *p = memchr (t + pos, '\n', cut - pos); p != NULL;
+             p = memchr (p + 1, '\n', t + cut - p - 1))
+          b.n_breaks++;
+        g_array_append_val (blocks, b);
+      }
       pos = next;
     }
   self->n_blocks = blocks->len;
@@ -434,26 +451,6 @@ layout_block (ArbSpanView *self,
   b->height = logical.height + LINE_GAP;
 }
 
-/* Lays every block out at @width px (only when the width or the font changed). */
-static void
-relayout (ArbSpanView *self,
-          int          width)
-{
-  int y = PAD;
-
-  width = MAX (width, 1);
-  if (width == self->layout_width)
-    return;
-  for (guint i = 0; i < self->n_blocks; i++)
-    {
-      layout_block (self, &self->blocks[i], width);
-      self->blocks[i].y = y;
-      y += self->blocks[i].height;
-    }
-  self->layout_width = width;
-  self->doc_height = y + PAD;
-}
-
 static gboolean
 laid_out (ArbSpanView *self)
 {
@@ -496,6 +493,207 @@ block_at_byte (ArbSpanView *self,
         hi = mid;
     }
   return lo > 0 ? lo - 1 : 0;
+}
+
+/* ---- lazy layout
+ *
+ * A change of width (or font, or text) lays out at once only the blocks in sight; the others
+ * get an estimated height (their characters and line breaks at the font's average width) and
+ * are laid out by an idle handler a few milliseconds at a time, nearest the view first. When a
+ * block above the view gets its real height, the scroll value moves by the difference, so
+ * what is in sight stays where it is. Anything that needs a block's geometry (the cursor, a
+ * hit test) lays that block out first. */
+
+static void
+read_metrics (ArbSpanView *self)
+{
+  PangoFontMetrics *m;
+
+  if (self->char_width > 0)
+    return;
+  m = pango_context_get_metrics (gtk_widget_get_pango_context (GTK_WIDGET (self)), NULL, NULL);
+  self->char_width = MAX (1, PANGO_PIXELS (pango_font_metrics_get_approximate_char_width (m)));
+  self->line_pitch = MAX (1, PANGO_PIXELS (pango_font_metrics_get_height (m))) + LINE_GAP;
+  pango_font_metrics_unref (m);
+}
+
+static int
+estimate_height (ArbSpanView *self,
+                 const Block *b,
+                 int          width)
+{
+  gint64 wrapped = (gint64) b->n_chars * self->char_width / MAX (width, 1);
+
+  return (int) ((b->n_breaks + 1 + wrapped) * self->line_pitch);
+}
+
+static gboolean
+stale (ArbSpanView *self,
+       const Block *b)
+{
+  return b->layout == NULL || b->laid_width != self->layout_width;
+}
+
+static void
+update_positions (ArbSpanView *self)
+{
+  int y = PAD;
+
+  for (guint i = 0; i < self->n_blocks; i++)
+    {
+      self->blocks[i].y = y;
+      y += self->blocks[i].height;
+    }
+  self->doc_height = y + PAD;
+}
+
+/* Lays block @i out at the current width if it is stale; TRUE when its height changed (the
+ * positions are then brought up to date). */
+static gboolean
+ensure_block (ArbSpanView *self,
+              guint        i)
+{
+  Block *b = &self->blocks[i];
+  int old = b->height;
+
+  if (!stale (self, b))
+    return FALSE;
+  layout_block (self, b, self->layout_width);
+  b->laid_width = self->layout_width;
+  if (b->height == old)
+    return FALSE;
+  update_positions (self);
+  return TRUE;
+}
+
+/* Lays out the blocks in [top, top + height) of the document; TRUE when a height changed. */
+static gboolean
+ensure_visible (ArbSpanView *self,
+                double       top,
+                double       height)
+{
+  gboolean changed = FALSE;
+
+  if (self->layout_width <= 0 || self->n_blocks == 0)
+    return FALSE;
+  for (guint i = block_at_y (self, top); i < self->n_blocks; i++)
+    {
+      if (self->blocks[i].y >= top + height)
+        break;
+      changed |= ensure_block (self, i);
+    }
+  return changed;
+}
+
+static void
+set_upper (ArbSpanView *self)
+{
+  double page;
+
+  if (self->vadjustment == NULL)
+    return;
+  page = gtk_adjustment_get_page_size (self->vadjustment);
+  self->in_geometry = TRUE;
+  gtk_adjustment_set_upper (self->vadjustment, MAX (self->doc_height, page));
+  self->in_geometry = FALSE;
+}
+
+static gboolean
+layout_idle_cb (gpointer data)
+{
+  ArbSpanView *self = data;
+  gint64 deadline = g_get_monotonic_time () + 3000;
+  double value = self->vadjustment ? gtk_adjustment_get_value (self->vadjustment) : 0;
+  guint top = block_at_y (self, value);
+  int above = 0;
+  gboolean done = FALSE;
+
+  while (!done && g_get_monotonic_time () < deadline)
+    {
+      guint i = G_MAXUINT;
+
+      /* the stale block nearest the view: below it first, then above */
+      for (guint d = 0; i == G_MAXUINT && d < self->n_blocks; d++)
+        {
+          if (top + d < self->n_blocks && stale (self, &self->blocks[top + d]))
+            i = top + d;
+          else if (d > 0 && d <= top && stale (self, &self->blocks[top - d]))
+            i = top - d;
+        }
+      if (i == G_MAXUINT)
+        {
+          done = TRUE;
+          break;
+        }
+      {
+        int old = self->blocks[i].height;
+
+        layout_block (self, &self->blocks[i], self->layout_width);
+        self->blocks[i].laid_width = self->layout_width;
+        if (i < top)
+          above += self->blocks[i].height - old;
+      }
+    }
+  update_positions (self);
+  set_upper (self);
+  /* (blocks below the view changing height change nothing in sight) */
+  if (above != 0 && self->vadjustment != NULL)
+    gtk_adjustment_set_value (self->vadjustment, value + above);
+  if (!done)
+    return G_SOURCE_CONTINUE;
+  self->layout_idle = 0;
+  /* the whole height is known now: a scrolled window decides on its scroll bar again */
+  gtk_widget_queue_resize (GTK_WIDGET (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* A new width (or everything stale after a change of font or text): the blocks in sight are
+ * laid out now, keeping the block at the top of the view where it is; the rest later. */
+static void
+set_width (ArbSpanView *self,
+           int          width,
+           int          height)
+{
+  double value = self->vadjustment ? gtk_adjustment_get_value (self->vadjustment) : 0;
+  guint top = 0;
+  double frac = 0;
+
+  width = MAX (width, 1);
+  if (width == self->layout_width)
+    return;
+  if (self->n_blocks > 0 && self->layout_width > 0)
+    {
+      top = block_at_y (self, value);
+      frac = CLAMP ((value - self->blocks[top].y) / MAX (self->blocks[top].height, 1), 0, 1);
+    }
+  self->layout_width = width;
+  read_metrics (self);
+  for (guint i = 0; i < self->n_blocks; i++)
+    if (stale (self, &self->blocks[i]))
+      self->blocks[i].height = estimate_height (self, &self->blocks[i], width);
+  update_positions (self);
+  if (self->n_blocks > 0)
+    {
+      ensure_block (self, top);
+      value = self->blocks[top].y + frac * self->blocks[top].height;
+      ensure_visible (self, value, height);
+      value = self->blocks[top].y + frac * self->blocks[top].height;
+      if (self->vadjustment != NULL)
+        {
+          self->in_geometry = TRUE;
+          gtk_adjustment_configure (self->vadjustment, value, 0, MAX (self->doc_height, height),
+                                    24, height * 0.9, height);
+          self->in_geometry = FALSE;
+        }
+    }
+  if (self->layout_idle == 0)
+    for (guint i = 0; i < self->n_blocks; i++)
+      if (stale (self, &self->blocks[i]))
+        {
+          self->layout_idle = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, layout_idle_cb, self,
+                                               NULL);
+          break;
+        }
 }
 
 /* Appends to @rects (graphene_rect_t, document coordinates) the rectangles of the text of
@@ -571,6 +769,12 @@ range_rects (ArbSpanView *self,
     {
       if (i > first && self->blocks[i].start >= end)
         break;
+      ensure_block (self, i);
+    }
+  for (guint i = first; i < self->n_blocks; i++)
+    {
+      if (i > first && self->blocks[i].start >= end)
+        break;
       block_range_rects (self, &self->blocks[i], start, end, rects);
     }
   if (rects->len == before && end > start)
@@ -618,7 +822,11 @@ byte_at_point (ArbSpanView *self,
 
   if (!laid_out (self) || self->n_blocks == 0)
     return 0;
+  if (ensure_block (self, block_at_y (self, y)))
+    ensure_block (self, block_at_y (self, y));   /* the positions moved */
   b = &self->blocks[block_at_y (self, y)];
+  if (b->layout == NULL)
+    return b->start;
   pango_layout_xy_to_index (b->layout, (int) ((x - PAD) * PANGO_SCALE),
                             (int) ((y - b->y) * PANGO_SCALE), &index, &trailing);
   return b->start + index;
@@ -1184,7 +1392,7 @@ arb_span_view_snapshot (GtkWidget   *widget,
     {
       const Block *b = &self->blocks[bi];
 
-      if (b->y + b->height <= top)
+      if (b->y + b->height <= top || b->layout == NULL)
         continue;
       self->n_blocks_drawn++;
 
@@ -1291,8 +1499,13 @@ arb_span_view_size_allocate (GtkWidget *widget,
 {
   ArbSpanView *self = ARB_SPAN_VIEW (widget);
 
-  relayout (self, width - 2 * PAD);
+  set_width (self, width - 2 * PAD, height);
+  self->in_geometry = TRUE;
   configure_adjustments (self, width, height);
+  self->in_geometry = FALSE;
+  /* a taller view, or a value clamped to a shorter text, shows other blocks */
+  if (ensure_visible (self, scroll_value (self), height))
+    set_upper (self);
   if (self->scroll_pending)
     scroll_to_cursor (self);
 }
@@ -1300,7 +1513,7 @@ arb_span_view_size_allocate (GtkWidget *widget,
 static GtkSizeRequestMode
 arb_span_view_get_request_mode (GtkWidget *widget)
 {
-  return GTK_SIZE_REQUEST_HEIGHT_FOR_WIDTH;
+  return GTK_SIZE_REQUEST_CONSTANT_SIZE;
 }
 
 static void
@@ -1320,16 +1533,11 @@ arb_span_view_measure (GtkWidget      *widget,
       *natural = 2 * PAD + 480;
       return;
     }
-  /* For a width: the whole text's height (as a GtkTextView does), which is what a
-   * GtkScrolledWindow compares with its height to show a scroll bar. */
-  if (for_size > 0)
-    {
-      relayout (self, for_size - 2 * PAD);
-      *minimum = *natural = self->doc_height;
-      return;
-    }
-  *minimum = 2 * PAD + 24;
-  *natural = MAX (*minimum, self->doc_height);
+  /* The whole text's height at the current width (estimated for the blocks not laid out yet),
+   * as a GtkTextView does: what a GtkScrolledWindow compares with its own height to show a
+   * scroll bar. It allocates a GtkScrollable only what is in sight. Outside a scrolled
+   * window the view is as tall as its text, once laid out at its width. */
+  *minimum = *natural = self->doc_height;
 }
 
 static void
@@ -1347,8 +1555,12 @@ arb_span_view_css_changed (GtkWidget         *widget,
       self->font = font ? pango_font_description_copy (font) : NULL;
       /* new layouts with the new font: the blocks are kept, their layouts made again */
       for (guint i = 0; i < self->n_blocks; i++)
-        g_clear_object (&self->blocks[i].layout);
+        {
+          g_clear_object (&self->blocks[i].layout);
+          self->blocks[i].laid_width = 0;
+        }
       self->layout_width = -1;
+      self->char_width = 0;
       gtk_widget_queue_resize (widget);
     }
 }
@@ -1364,9 +1576,13 @@ arb_span_view_system_setting_changed (GtkWidget        *widget,
       setting == GTK_SYSTEM_SETTING_FONT_CONFIG)
     {
       for (guint i = 0; i < self->n_blocks; i++)
-        if (self->blocks[i].layout != NULL)
-          pango_layout_context_changed (self->blocks[i].layout);
+        {
+          if (self->blocks[i].layout != NULL)
+            pango_layout_context_changed (self->blocks[i].layout);
+          self->blocks[i].laid_width = 0;
+        }
       self->layout_width = -1;
+      self->char_width = 0;
       gtk_widget_queue_resize (widget);
     }
 }
@@ -1377,6 +1593,10 @@ static void
 adjustment_value_changed_cb (GtkAdjustment *adjustment,
                              ArbSpanView   *self)
 {
+  if (adjustment == self->vadjustment && !self->in_geometry &&
+      ensure_visible (self, gtk_adjustment_get_value (adjustment),
+                      gtk_adjustment_get_page_size (adjustment)))
+    set_upper (self);
   gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
@@ -1854,6 +2074,17 @@ arb_span_view_get_n_blocks (ArbSpanView *self)
 {
   g_return_val_if_fail (ARB_IS_SPAN_VIEW (self), 0);
   return self->n_blocks;
+}
+
+guint
+arb_span_view_get_n_blocks_pending (ArbSpanView *self)
+{
+  guint n = 0;
+
+  g_return_val_if_fail (ARB_IS_SPAN_VIEW (self), 0);
+  for (guint i = 0; i < self->n_blocks; i++)
+    n += stale (self, &self->blocks[i]);
+  return n;
 }
 
 void

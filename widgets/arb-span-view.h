@@ -73,6 +73,9 @@ ArbRange     arb_span_view_get_selection_range (ArbSpanView      *self);
 guint        arb_span_view_get_n_units    (ArbSpanView           *self);
 /* How many blocks (separately laid-out pieces of the text) the text is cut into. */
 guint        arb_span_view_get_n_blocks   (ArbSpanView           *self);
+/* Blocks not yet laid out at the current width (an idle handler lays them out, nearest the
+ * view first; 0 once the whole text is). */
+guint        arb_span_view_get_n_blocks_pending (ArbSpanView     *self);
 /* What the last snapshot drew: blocks, and spans (counted once per block they are drawn in). */
 void         arb_span_view_get_drawn      (ArbSpanView           *self,
                                            guint                 *out_n_blocks,

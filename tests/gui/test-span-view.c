@@ -556,6 +556,29 @@ test_long (Fixture       *f,
                        gtk_widget_get_height (GTK_WIDGET (f->view)));
   }
 
+  /* The whole text gets laid out (the blocks out of sight on an idle) */
+  ARB_WAIT_UNTIL (arb_span_view_get_n_blocks_pending (f->view) == 0, 10);
+
+  /* A narrower window: the unit in the middle of the view stays in sight */
+  {
+    guint mid = units->len / 2;
+    int view_h;
+
+    arb_span_view_set_selection (f->view, mid, mid);
+    arb_gui_test_flush ();
+    gtk_window_set_default_size (GTK_WINDOW (f->window), 400, 360);
+    arb_gui_test_flush ();
+    g_assert_cmpuint (arb_span_view_get_n_blocks_pending (f->view), <, n_blocks);
+    ARB_WAIT_UNTIL (arb_span_view_get_n_blocks_pending (f->view) == 0, 10);
+    arb_gui_test_flush ();
+    g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (f->view)), <, 420);
+    view_h = gtk_widget_get_height (GTK_WIDGET (f->view));
+    g_assert_true (arb_span_view_get_unit_rect (f->view, mid, &r));
+    g_test_message ("after the resize the middle unit is at y %.0f of %d", r.origin.y, view_h);
+    g_assert_cmpfloat (r.origin.y, >=, 0);
+    g_assert_cmpfloat (r.origin.y + r.size.height, <=, view_h);
+  }
+
   /* Scrolled back to the top by the page: Enter again starts at the first unit in sight */
   press (f, "Escape");
   gtk_adjustment_set_value (vadj, 0);
