@@ -326,6 +326,22 @@ unit_step (ArbSpanView *self,
   return at;
 }
 
+/* The first (@dir +1) or last (@dir -1) unit that is not empty (0 when there is none). */
+static guint
+unit_end (ArbSpanView *self,
+          int          dir)
+{
+  guint n = self->units->len;
+  guint at;
+
+  if (n == 0)
+    return 0;
+  at = dir > 0 ? 0 : n - 1;
+  if (unit (self, at)->end > unit (self, at)->start)
+    return at;
+  return unit_step (self, at, dir, 1);
+}
+
 static void
 default_units (ArbSpanView *self)
 {
@@ -994,8 +1010,9 @@ vertical_move (ArbSpanView *self,
     y = first.origin.y - LINE_GAP - 2 - distance;
   else
     y = last.origin.y + last.size.height + LINE_GAP + 2 + distance;
-  if (y < 0)
-    return unit_step (self, 0, +1, 0) <= self->cursor ? unit_step (self, 0, +1, 0) : self->cursor;
+  /* above the first line or below the last: to the first or last unit */
+  if (y < PAD || y >= self->doc_height - PAD)
+    return unit_end (self, dir);
   return unit_on_line (self, x, y, self->cursor, dir);
 }
 
@@ -1093,14 +1110,12 @@ key_pressed_cb (GtkEventControllerKey *controller,
       break;
     case GDK_KEY_Home:
     case GDK_KEY_KP_Home:
-      target = ctrl ? unit_step (self, 0, +1, 0) : line_end_move (self, -1);
-      if (ctrl && n > 0 && unit (self, 0)->end > unit (self, 0)->start)
-        target = 0;
+      target = ctrl ? unit_end (self, +1) : line_end_move (self, -1);
       self->goal_x = -1;
       break;
     case GDK_KEY_End:
     case GDK_KEY_KP_End:
-      target = ctrl ? unit_step (self, n > 0 ? n - 1 : 0, -1, 0) : line_end_move (self, +1);
+      target = ctrl ? unit_end (self, -1) : line_end_move (self, +1);
       self->goal_x = -1;
       break;
     case GDK_KEY_Delete:
@@ -1172,7 +1187,12 @@ static void
 focus_leave_cb (GtkEventControllerFocus *controller,
                 ArbSpanView             *self)
 {
-  /* Span mode is the view's hold on the keyboard: it ends when the keys go elsewhere. */
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  /* Span mode is the view's hold on the keyboard: it ends when the keys go to another widget,
+   * not when the window goes to the background (the view is still its focus then). */
+  if (root != NULL && gtk_root_get_focus (root) == GTK_WIDGET (self))
+    return;
   set_span_mode (self, FALSE);
 }
 
@@ -1249,37 +1269,32 @@ drag_end_cb (GtkGestureDrag *gesture,
     }
 }
 
-static gboolean
-arb_span_view_query_tooltip (GtkWidget  *widget,
-                             int         x,
-                             int         y,
-                             gboolean    keyboard_mode,
-                             GtkTooltip *tooltip)
+/* The spans at (x, y) of the view (keyboard_mode: at the cursor), as a tooltip's text. */
+static char *
+tooltip_text (ArbSpanView *self,
+              double       x,
+              double       y,
+              gboolean     keyboard_mode)
 {
-  ArbSpanView *self = ARB_SPAN_VIEW (widget);
   g_autoptr(GString) tip = g_string_new (NULL);
+  g_autoptr(GArray) rects = g_array_new (FALSE, FALSE, sizeof (graphene_rect_t));
+  graphene_point_t point = GRAPHENE_POINT_INIT (x, y + scroll_value (self));
+  const Block *b = NULL;
   gint64 byte;
   guint shown = 0;
 
+  if (self->n_blocks == 0 || !laid_out (self))
+    return NULL;
   if (keyboard_mode)
     {
       if (self->units->len == 0)
-        return FALSE;
+        return NULL;
       byte = unit (self, self->cursor)->start;
     }
   else
     {
-      graphene_rect_t r;
-
-      byte = byte_at_point (self, x, y + scroll_value (self));
-      if (self->units->len > 0 &&
-          !(unit_bounds (self, unit_nearest (self, byte), NULL, NULL, &r) &&
-            graphene_rect_contains_point (&r, &GRAPHENE_POINT_INIT (x, y + scroll_value (self)))))
-        {
-          /* off the text (a margin, after a line's end): no span there */
-          if (byte >= (gint64) self->len || self->text[byte] == '\n')
-            return FALSE;
-        }
+      byte = byte_at_point (self, point.x, point.y);
+      b = &self->blocks[block_at_y (self, point.y)];
     }
   for (guint i = 0; i < self->spans->len; i++)
     {
@@ -1287,10 +1302,27 @@ arb_span_view_query_tooltip (GtkWidget  *widget,
       g_autofree char *excerpt = NULL;
       const char *p;
       glong n_chars;
+      gboolean under = keyboard_mode;
 
       if (s->start > byte)
         break;
       if (s->end <= byte)
+        continue;
+      /* with the pointer: only when it is on the span's text or its bar (not in a margin or
+       * past a line's end, where the nearest character is still found) */
+      if (!under && b != NULL && b->layout != NULL)
+        {
+          g_array_set_size (rects, 0);
+          block_range_rects (self, b, s->start, s->end, rects);
+          for (guint k = 0; k < rects->len && !under; k++)
+            {
+              graphene_rect_t r = g_array_index (rects, graphene_rect_t, k);
+
+              r.size.height += LINE_GAP;
+              under = graphene_rect_contains_point (&r, &point);
+            }
+        }
+      if (!under)
         continue;
       if (shown == 6)
         {
@@ -1308,9 +1340,21 @@ arb_span_view_query_tooltip (GtkWidget  *widget,
                               n_chars > 60 ? "…" : "");
       shown++;
     }
-  if (shown == 0)
+  return shown > 0 ? g_string_free (g_steal_pointer (&tip), FALSE) : NULL;
+}
+
+static gboolean
+arb_span_view_query_tooltip (GtkWidget  *widget,
+                             int         x,
+                             int         y,
+                             gboolean    keyboard_mode,
+                             GtkTooltip *tooltip)
+{
+  g_autofree char *text = tooltip_text (ARB_SPAN_VIEW (widget), x, y, keyboard_mode);
+
+  if (text == NULL)
     return FALSE;
-  gtk_tooltip_set_text (tooltip, tip->str);
+  gtk_tooltip_set_text (tooltip, text);
   return TRUE;
 }
 
@@ -2127,4 +2171,20 @@ arb_span_view_get_unit_rect (ArbSpanView     *self,
   *out_rect = first;
   out_rect->origin.y -= scroll_value (self);
   return TRUE;
+}
+
+/**
+ * arb_span_view_get_tooltip_at:
+ * @x: in the view's coordinates, as scrolled
+ *
+ * Returns: (transfer full) (nullable): the tooltip the pointer at (x, y) gets: each span
+ *   there, its label and its text; NULL where there is none
+ */
+char *
+arb_span_view_get_tooltip_at (ArbSpanView *self,
+                              double       x,
+                              double       y)
+{
+  g_return_val_if_fail (ARB_IS_SPAN_VIEW (self), NULL);
+  return tooltip_text (self, x, y, FALSE);
 }

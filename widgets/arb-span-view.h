@@ -89,6 +89,11 @@ guint        arb_span_view_get_span_level (ArbSpanView           *self,
 gboolean     arb_span_view_get_unit_rect  (ArbSpanView           *self,
                                            guint                  unit,
                                            graphene_rect_t       *out_rect);
+/* The tooltip the pointer at (x, y) (view coordinates) gets: each span there, with its label
+ * and text; NULL where there is no span. (transfer full) */
+char        *arb_span_view_get_tooltip_at (ArbSpanView           *self,
+                                           double                 x,
+                                           double                 y);
 
 /* Signals:
  *   "label-range"  (gint64 start, gint64 end, const char *label, double value)

@@ -491,6 +491,25 @@ test_look (Fixture       *f,
   g_assert_cmpuint (arb_span_view_get_span_level (f->view, 8), ==, 0);
   g_assert_cmpuint (arb_span_view_get_span_level (f->view, 9), ==, 0);
   g_assert_cmpuint (arb_span_view_get_span_level (f->view, 99), ==, G_MAXUINT);
+  /* tooltips: every span under the pointer, nothing in the margin past a line's end */
+  {
+    graphene_rect_t r;
+    g_autofree char *tip = NULL;
+    g_autofree char *none = NULL;
+
+    g_assert_true (arb_span_view_get_unit_rect (f->view, 7, &r));
+    tip = arb_span_view_get_tooltip_at (f->view, r.origin.x + r.size.width / 2,
+                                        r.origin.y + r.size.height / 2);
+    g_assert_nonnull (tip);
+    g_test_message ("tooltip on unit 7: %s", tip);
+    g_assert_nonnull (strstr (tip, "Bad: “café coûte 3 € à”"));
+    g_assert_nonnull (strstr (tip, "hallucination: “3 € à Zürich.» Ensuite”"));
+    g_assert_nonnull (strstr (tip, "Bad: “€”"));
+    g_assert_true (arb_span_view_get_unit_rect (f->view, 22, &r));
+    none = arb_span_view_get_tooltip_at (f->view, gtk_widget_get_width (GTK_WIDGET (f->view)) - 3,
+                                         r.origin.y + r.size.height / 2);
+    g_assert_null (none);
+  }
   arb_span_view_set_span_mode (f->view, TRUE);
   arb_span_view_set_selection (f->view, 23, 25);
   arb_gui_test_flush ();
