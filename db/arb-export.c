@@ -1,11 +1,13 @@
 /* arb-export.c: labels out of a workspace as training-ready files, with explicit policies
  *
- * One SQL query aggregates the counted raters' current verdicts per comparison (each rater's
- * verdicts on a comparison — orders, samples — are first averaged into one vote), decides the
- * outcome by the policy, and returns the comparisons in the order in which identical rows are
- * next to each other; this file only applies the rules in a fixed order, counts what each rule
- * drops and streams the rows out. Nothing grows with the number of verdicts but the systems'
- * tally for the card.
+ * The pairwise formats step one SQL statement through the counted raters' current verdicts in
+ * the comparisons' natural-key order (prompt, A, B: their unique index, no sort), aggregate each
+ * comparison's votes as its verdicts go by (each rater's verdicts on it — orders, samples —
+ * first average into one vote), decide the outcome by the policy, apply the rules in a fixed
+ * order, count what each drops and stream the rows out; identical rows are looked for among the
+ * current prompt's rows. trl-stepwise does the same per step of each labelled generation in
+ * SQL, token-level lists spans and projects them onto a tokenization. Nothing grows with the
+ * workspace but the systems' tally for the card.
  *
  * Every file is written to a temporary file in its own directory and renamed into place only
  * when all of them (data files and the card) are complete, so a reader never sees half a file.
@@ -28,6 +30,8 @@
  *   same text   chosen equal to rejected is never written;
  *   duplicates  a row identical to one written already (same prompt, chosen and rejected, or
  *               for trl-kto prompt, completion and label) is written once.
+ * trl-stepwise and token-level state theirs at export_stepwise and write_token_row, and
+ * docs/export.md for users.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
