@@ -606,6 +606,51 @@ test_long (Fixture       *f,
   g_assert_cmpuint (c, ==, 0);
 }
 
+/* The same keys on the units the pages use: arb_units_segment's words (UAX #29: a punctuation
+ * mark is a unit of its own, white space is in none). */
+static void
+test_segment_words (Fixture       *f,
+                    gconstpointer  data)
+{
+  g_autoptr(GArray) words = arb_units_segment (text, -1, ARB_UNITS_WORDS);
+  g_autofree char *labelled = NULL;
+
+  if (!have_xdotool ())
+    return;
+  g_assert_cmpuint (words->len, >, 30);
+  arb_span_view_set_units (f->view, (const ArbRange *) words->data, words->len);
+  g_assert_cmpuint (arb_span_view_get_n_units (f->view), ==, words->len);
+  press (f, "Return Right Right Right shift+Right shift+Right g");
+  g_assert_cmpuint (f->n_label, ==, 1);
+  g_assert_cmpint (f->label_start, ==, g_array_index (words, ArbRange, 3).start);
+  g_assert_cmpint (f->label_end, ==, g_array_index (words, ArbRange, 5).end);
+  labelled = slice (f->label_start, f->label_end);
+  g_assert_cmpstr (labelled, ==, ": «Le");
+  /* Right over "🙂" (4 bytes) and "東京" */
+  press (f, "ctrl+Home");
+  assert_selection (f, 0, 0);
+  for (guint i = 0; i < words->len; i++)
+    {
+      ArbRange r = g_array_index (words, ArbRange, i);
+
+      if (strncmp (text + r.start, "🙂", r.end - r.start) == 0)
+        {
+          g_autofree char *keys = NULL;
+          g_autoptr(GString) s = g_string_new (NULL);
+
+          for (guint k = 0; k < i; k++)
+            g_string_append (s, k == 0 ? "Right" : " Right");
+          press (f, s->str);
+          press (f, "shift+Right b");
+          g_assert_cmpuint (f->n_label, ==, 2);
+          keys = slice (f->label_start, f->label_end);
+          g_assert_cmpstr (keys, ==, "🙂 vient");
+          return;
+        }
+    }
+  g_assert_not_reached ();
+}
+
 /* Untrusted text: invalid UTF-8 and NUL bytes are shown as '?', byte for byte. */
 static void
 test_invalid (Fixture       *f,
@@ -644,6 +689,8 @@ main (int    argc,
               fixture_teardown);
   g_test_add ("/arbiter/gui/span-view/long", Fixture, NULL, fixture_setup, test_long,
               fixture_teardown);
+  g_test_add ("/arbiter/gui/span-view/segment-words", Fixture, NULL, fixture_setup,
+              test_segment_words, fixture_teardown);
   g_test_add ("/arbiter/gui/span-view/invalid", Fixture, NULL, fixture_setup, test_invalid,
               fixture_teardown);
   return g_test_run ();
