@@ -698,7 +698,7 @@ set_width (ArbSpanView *self,
         {
           self->in_geometry = TRUE;
           gtk_adjustment_configure (self->vadjustment, value, 0, MAX (self->doc_height, height),
-                                    24, height * 0.9, height);
+                                    self->line_pitch, height * 0.9, height);
           self->in_geometry = FALSE;
         }
     }
@@ -984,7 +984,8 @@ unit_on_line (ArbSpanView *self,
               int          dir)
 {
   gint64 byte = byte_at_point (self, x, y);
-  guint u = dir < 0 ? unit_find_before (self, byte) : MIN (unit_find (self, byte), self->units->len - 1);
+  guint u = dir < 0 ? unit_find_before (self, byte)
+                     : MIN (unit_find (self, byte), self->units->len - 1);
 
   if (dir < 0 && u >= from)
     return unit_step (self, from, -1, 1);
@@ -1204,7 +1205,8 @@ drag_begin_cb (GtkGestureDrag *gesture,
                double          y,
                ArbSpanView    *self)
 {
-  GdkModifierType state = gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
+  GdkModifierType state =
+    gtk_event_controller_get_current_event_state (GTK_EVENT_CONTROLLER (gesture));
   guint u;
 
   if (!gtk_widget_has_focus (GTK_WIDGET (self)))
@@ -1529,7 +1531,8 @@ configure_adjustments (ArbSpanView *self,
       double upper = MAX (self->doc_height, height);
       double value = CLAMP (gtk_adjustment_get_value (self->vadjustment), 0, upper - height);
 
-      gtk_adjustment_configure (self->vadjustment, value, 0, upper, 24, height * 0.9, height);
+      gtk_adjustment_configure (self->vadjustment, value, 0, upper, MAX (self->line_pitch, 1),
+                                height * 0.9, height);
     }
   if (self->hadjustment != NULL)
     gtk_adjustment_configure (self->hadjustment, 0, 0, width, width * 0.1, width * 0.9, width);

@@ -5,14 +5,24 @@
  * gives the view the new list of spans.
  *
  * Keys (in span mode, entered with Enter and left with Escape; focus must be on the view):
- *   Left/Right (also Up/Down by line, Home/End)  move the unit cursor
+ *   Left/Right (also Up/Down by line, Page Up/Down, Home/End of the line,
+ *   Ctrl+Home/End of the text)                   move the unit cursor
  *   Shift + a move                               extend the selection from the anchor
- *   G / B / N                                    label the selection good (+1) / bad (-1) / neutral (0)
+ *   G / B / N                                    label the selection good (+1) / bad (-1) /
+ *                                                neutral (0)
  *   1 ... 9                                      label it with the workspace's tag of that number
  *   Delete / BackSpace                           remove the span under the cursor
  *   Ctrl+Z                                       undo (emits "undo")
+ * Outside span mode no key is consumed but Enter (the page's shortcuts keep working); in span
+ * mode only those above are (Tab, Ctrl+other letters, Alt+... go on to the page). Span mode
+ * ends when the keyboard focus moves to another widget. After a label the selection collapses
+ * onto the cursor. Enter with the cursor scrolled out of sight starts at the first unit in sight.
  * A mouse drag selects units (snapped to whole units) and enters span mode; a click on a span
- * puts the cursor on it.
+ * puts the cursor on it (its units selected) and enters span mode; a click elsewhere only moves
+ * the cursor there. Tooltips list the spans under the pointer.
+ *
+ * Meant to be the child of a GtkScrolledWindow (it is a GtkScrollable and draws only what is in
+ * sight); give the scrolled window GTK_POLICY_NEVER horizontally (the text wraps).
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -39,7 +49,8 @@ G_DECLARE_FINAL_TYPE (ArbSpanView, arb_span_view, ARB, SPAN_VIEW, GtkWidget)
 GtkWidget   *arb_span_view_new            (void);
 
 /* The text (copied) and its units (sorted, non-overlapping byte ranges; copied). Setting the
- * text clears units, spans and the cursor; units default to one per character until set. */
+ * text clears units, spans and the cursor; units default to one per character that is not white
+ * space until set. Units past the text are clamped, overlapping ones left out. */
 void         arb_span_view_set_text       (ArbSpanView           *self,
                                            const char            *text,
                                            gssize                 len);
