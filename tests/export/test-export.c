@@ -1010,6 +1010,26 @@ test_finegrained_token_level (void)
   /* Tokens straddle span boundaries, so the rules differ, each narrower than the last. */
   g_assert_cmpint (in_span[0], >, in_span[1]);
   g_assert_cmpint (in_span[1], >, in_span[2]);
+  /* A tokenization only in the chat context is used when there is none alone; a damaged one
+   * stops the export with what and where. */
+  exec_sql (f.ws, "INSERT INTO tokenizations (uuid, generation_id, tokenizer, in_context,"
+                  " token_ids, byte_ranges, created_at) SELECT 'ctx', generation_id, 'ctx', 1,"
+                  " '[1]', '[[0, 1]]', '2026-12-03T00:00:00Z' FROM spans ORDER BY id LIMIT 1;"
+                  "INSERT INTO tokenizations (uuid, generation_id, tokenizer, token_ids,"
+                  " byte_ranges, created_at) SELECT 'bad', generation_id, 'bad', '[1, 2]',"
+                  " '[[0, 1]]', '2026-12-03T00:00:00Z' FROM spans ORDER BY id LIMIT 1");
+  run_ok (&run, (const char *[]) { "export", f.ws, "--format", "token-level", "--tokenizer",
+                                   "ctx", "--no-card", "-o", plain, NULL });
+  g_assert_cmpint (summary_count (run.out, "rows with tokens"), ==, 1);
+  g_assert_cmpint (summary_count (run.out, "rows without a tokenization"), ==,
+                   count_of (c, "rows") - 1);
+  arb_test_run_cliv (&run, (const char *[]) { "export", f.ws, "--format", "token-level",
+                                              "--tokenizer", "bad", "--no-card", "-o", plain,
+                                              NULL });
+  g_assert_cmpint (run.status, ==, 1);
+  g_assert_nonnull (strstr (run.err, "“bad”"));
+  g_assert_nonnull (strstr (run.err, "damaged"));
+
   run_ok (&run, (const char *[]) { "export", f.ws, "--format", "token-level", "--tokenizer",
                                    "ws5", "-o", plain, NULL });
   card = g_build_filename (dir, "README.md", NULL);
