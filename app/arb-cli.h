@@ -37,5 +37,6 @@ int           arb_cli_plot           (int argc, char **argv);
 int           arb_cli_pack           (int argc, char **argv);
 int           arb_cli_export         (int argc, char **argv);
 int           arb_cli_spans          (int argc, char **argv);
+int           arb_cli_tokenize       (int argc, char **argv);
 
 G_END_DECLS

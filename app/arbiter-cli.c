@@ -48,6 +48,7 @@ static const Command commands[] = {
   { "export", arb_cli_export, "WS --format F -o FILE", N_("Write training-ready data and a dataset card") },
   { "pack", arb_cli_pack, "(out WS --rater NAME -o PACK | in WS PACK)", N_("Label packs: out to an annotator, back in") },
   { "spans", arb_cli_spans, "WS [--rater NAME]...", N_("Span and step labels, one JSON object per line") },
+  { "tokenize", arb_cli_tokenize, "WS --endpoint URL --tokenizer NAME [--api llama|vllm]", N_("A tokenizer's tokens for every generation, with their byte ranges") },
 };
 
 static void
