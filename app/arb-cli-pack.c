@@ -75,11 +75,12 @@ pack_in (GOptionContext *context,
     return arb_cli_fail (error);
   printf (_("%s: merged pack %s of %s: added %lld verdicts (%lld dimensions), %lld grades, "
             "%lld spans, %lld events; %lld verdicts were already present; %lld older labels "
-            "superseded by later ones; %lld leases done, %lld released\n"),
+            "superseded by later ones; %lld leases done, %lld released; %lld steps cut by a rule, "
+            "%lld responses finished on the span and step pages\n"),
           argv[3], r.uuid, r.rater, (long long) r.verdicts, (long long) r.dimensions,
           (long long) r.grades, (long long) r.spans, (long long) r.events,
           (long long) r.verdicts_present, (long long) r.superseded, (long long) r.leases_done,
-          (long long) r.leases_released);
+          (long long) r.leases_released, (long long) r.steps, (long long) r.finished);
   return 0;
 }
 

@@ -1065,6 +1065,67 @@ merge_spans (sqlite3     *db,
               NULL, NULL, NULL, error) >= 0;
 }
 
+/* Steps cut by a rule while labelling in the pack (imported ones came from the origin). A
+ * generation that has steps of that source in the origin already keeps them. */
+static gboolean
+merge_steps (sqlite3     *db,
+             gint64      *out_added,
+             GError     **error)
+{
+  gint64 n = run (db, "INSERT INTO main.steps (uuid, generation_id, source, idx, start_byte,"
+                      " end_byte)"
+                      " SELECT s.uuid, og.id, s.source, s.idx, s.start_byte, s.end_byte"
+                      " FROM pack.steps s JOIN pack.generations g ON g.id = s.generation_id"
+                      " JOIN main.generations og ON og.uuid = g.uuid"
+                      " WHERE NOT EXISTS (SELECT 1 FROM main.steps o WHERE o.uuid = s.uuid)"
+                      " AND NOT EXISTS (SELECT 1 FROM main.steps o WHERE o.generation_id = og.id"
+                      "   AND o.source = s.source)"
+                      " ORDER BY s.id",
+                  NULL, NULL, NULL, error);
+
+  if (n < 0)
+    return FALSE;
+  *out_added = n;
+  return TRUE;
+}
+
+/* The generations the annotator finished on the span and step pages (schema 2 and later). */
+static gboolean
+merge_finished (sqlite3     *db,
+                const char  *rater_id,
+                gint64      *out_added,
+                GError     **error)
+{
+  gint64 n, has = 0;
+
+  {
+    sqlite3_stmt *stmt = NULL;
+
+    if (sqlite3_prepare_v2 (db, "SELECT count(*) FROM pack.sqlite_master WHERE type = 'table'"
+                                " AND name = 'generation_assignments'", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step (stmt) == SQLITE_ROW)
+      has = sqlite3_column_int64 (stmt, 0);
+    sqlite3_finalize (stmt);
+  }
+  *out_added = 0;
+  if (has == 0)
+    return TRUE;
+  n = run (db, "INSERT INTO main.generation_assignments (uuid, generation_id, rater_id, task,"
+               " state, lease_expires, skip_count, created_at)"
+               " SELECT a.uuid, og.id, CAST (?1 AS INTEGER), a.task, 'done', a.lease_expires,"
+               " a.skip_count, a.created_at"
+               " FROM pack.generation_assignments a JOIN pack.generations g ON g.id = a.generation_id"
+               " JOIN main.generations og ON og.uuid = g.uuid WHERE a.state = 'done'"
+               " ORDER BY a.id"
+               " ON CONFLICT (generation_id, rater_id, task) DO UPDATE SET state = 'done'"
+               " WHERE state <> 'done'",
+           rater_id, NULL, NULL, error);
+  if (n < 0)
+    return FALSE;
+  *out_added = n;
+  return TRUE;
+}
+
 static gboolean
 merge_events (sqlite3     *db,
               const char  *rater_id,
@@ -1233,6 +1294,8 @@ arb_workspace_pack_in (ArbWorkspace     *ws,
     goto out;
   result.superseded += superseded_grades;
   if (!merge_spans (db, rater_id, &result.spans, error) ||
+      !merge_steps (db, &result.steps, error) ||
+      !merge_finished (db, rater_id, &result.finished, error) ||
       !merge_events (db, rater_id, &result.events, error))
     goto out;
 

@@ -46,6 +46,8 @@ typedef struct
   gint64 dimensions;
   gint64 grades;
   gint64 spans;
+  gint64 steps;             /* steps a rule cut while labelling in the pack */
+  gint64 finished;          /* generations the annotator finished on the span or step page */
   gint64 events;
   gint64 leases_done;       /* the pack's leases completed: the annotator decided the item */
   gint64 leases_released;   /* the pack's leases ended without a decision: back in the pool */

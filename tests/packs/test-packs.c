@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "arb-import.h"
+#include "arb-labels.h"
 #include "arb-pack.h"
 #include "arb-plan.h"
 #include "arb-queue.h"
@@ -1124,6 +1125,91 @@ test_history (void)
 
 /* ---- the command line ---------------------------------------------------------------- */
 
+/* The span and step pages in a pack: spans, rule-cut steps, step labels and finished
+ * generations come back, once; the origin's own queue then skips what the pack finished. */
+static void
+test_spans_steps (void)
+{
+  g_autofree char *dir = arb_test_mkdtemp ();
+  g_autofree char *ws = make_workspace (dir, "origin.arbiter", "1");
+  g_autofree char *pack = g_build_filename (dir, "alice.pack", NULL);
+  g_autofree char *out = NULL, *again = NULL, *pack_spans = NULL, *origin_spans = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 spans_gen = 0, steps_gen = 0;
+  static const char span_set[] =
+    "SELECT g.uuid, s.start_byte, s.end_byte, s.label, s.value, s.step_index FROM current_spans s"
+    " JOIN generations g ON g.id = s.generation_id ORDER BY 1, 2, 3, 4";
+
+  sql_exec (ws, "UPDATE settings SET value = '0' WHERE key = 'gold_rate'");
+  g_free (pack_out (ws, "alice", "2", pack));
+  {
+    g_autoptr(ArbWorkspace) p = arb_workspace_open (pack, &error);
+    g_autoptr(ArbQueue) q = NULL;
+    ArbTaskItem item;
+
+    g_assert_no_error (error);
+    q = arb_queue_new (p, "alice", &error);
+    g_assert_no_error (error);
+    /* The pack's generations are those of its comparisons: the queue offers them. */
+    g_assert_true (arb_queue_next_generation (q, ARB_TASK_SPANS, &item, &error));
+    g_assert_cmpint (item.generation_id, >, 0);
+    spans_gen = item.generation_id;
+    g_assert_cmpint (arb_queue_add_span (q, spans_gen, 0, 1, "bad", -1, "why", &error), >, 0);
+    g_assert_cmpint (arb_queue_add_span (q, spans_gen, 1, 2, "good", 1, NULL, &error), >, 0);
+    g_assert_true (arb_queue_undo_label (q, spans_gen, &error) == spans_gen);
+    g_assert_true (arb_queue_finish_generation (q, ARB_TASK_SPANS, spans_gen, &error));
+    g_assert_true (arb_queue_next_generation (q, ARB_TASK_STEPS, &item, &error));
+    steps_gen = item.generation_id;
+    g_assert_true (arb_queue_settle_steps (q, steps_gen, -1, &error));
+    g_assert_no_error (error);
+  }
+  pack_spans = sql_rows (pack, span_set);
+
+  out = pack_in (ws, pack);
+  g_test_message ("%s", out);
+  g_assert_nonnull (strstr (out, " 3 spans,"));     /* 2 made (1 undone) + the step label */
+  g_assert_nonnull (strstr (out, "; 1 steps cut by a rule, 2 responses finished"));
+  origin_spans = sql_rows (ws, span_set);
+  g_assert_cmpstr (origin_spans, ==, pack_spans);
+  g_assert_cmpint (sql_int (ws, "SELECT count(*) FROM steps WHERE source = 'lines'"), ==,
+                   sql_int (pack, "SELECT count(*) FROM steps WHERE source = 'lines'"));
+  g_assert_cmpint (sql_int (ws, "SELECT count(*) FROM generation_assignments a JOIN raters r"
+                                " ON r.id = a.rater_id WHERE r.name = 'alice' AND state = 'done'"),
+                   ==, 2);
+
+  /* Merging again adds nothing. */
+  again = pack_in (ws, pack);
+  g_assert_nonnull (strstr (again, " 0 spans,"));
+  g_assert_nonnull (strstr (again, "; 0 steps cut by a rule, 0 responses finished"));
+  g_free (origin_spans);
+  origin_spans = sql_rows (ws, span_set);
+  g_assert_cmpstr (origin_spans, ==, pack_spans);
+
+  /* In the origin, alice's span queue does not offer the generation she finished in the pack. */
+  {
+    g_autoptr(ArbWorkspace) o = arb_workspace_open (ws, &error);
+    g_autoptr(ArbQueue) q = arb_queue_new (o, "alice", &error);
+    g_autofree char *uuid = NULL;
+    ArbTaskItem item;
+
+    g_assert_no_error (error);
+    for (int i = 0; i < 100; i++)
+      {
+        g_autofree char *sql = NULL;
+
+        g_assert_true (arb_queue_next_generation (q, ARB_TASK_SPANS, &item, &error));
+        if (item.generation_id < 0)
+          break;
+        sql = g_strdup_printf ("SELECT count(*) FROM generation_assignments a JOIN raters r"
+                               " ON r.id = a.rater_id WHERE r.name = 'alice' AND a.task = 'spans'"
+                               " AND a.state = 'done' AND a.generation_id = %" G_GINT64_FORMAT,
+                               item.generation_id);
+        g_assert_cmpint (sql_int (ws, sql), ==, 0);
+        g_assert_true (arb_queue_finish_generation (q, ARB_TASK_SPANS, item.generation_id, &error));
+      }
+  }
+}
+
 static void
 test_cli_usage (void)
 {
@@ -1170,6 +1256,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/packs/leases", test_leases);
   g_test_add_func ("/arbiter/packs/refused", test_refused);
   g_test_add_func ("/arbiter/packs/history", test_history);
+  g_test_add_func ("/arbiter/packs/spans-steps", test_spans_steps);
   g_test_add_func ("/arbiter/packs/cli-usage", test_cli_usage);
   return g_test_run ();
 }
