@@ -2,8 +2,8 @@
  *
  * A pack is a small workspace of one annotator's next items (db/arb-pack.c): written for them
  * to label on their own machine, merged back by UUID when it returns. Both run on a worker
- * thread with its own connection; the window shows a toast with what was done (or why not) and
- * the overview lists the packs out.
+ * thread with its own connection; the window's progress bar follows each step, a toast says what
+ * was done (or why not), and the overview lists the packs out.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -22,11 +22,52 @@ typedef struct
   guint            count;
   ArbPackOutResult out;
   ArbPackInResult  in;
+  GWeakRef         window;
 } PackJob;
+
+typedef struct
+{
+  ArbWindow *window;   /* (owned) (nullable) */
+  char     *text;
+  double    fraction;
+} ProgressUpdate;
+
+static gboolean
+show_progress (gpointer data)
+{
+  ProgressUpdate *u = data;
+  /* The pack's own toast has the last word: a step that arrives after it is dropped. */
+  if (u->window != NULL && g_object_get_data (G_OBJECT (u->window), "arb-pack-busy") != NULL)
+    arb_window_set_task_progress (u->window, u->text, u->fraction);
+  g_clear_object (&u->window);
+  g_free (u->text);
+  g_free (u);
+  return G_SOURCE_REMOVE;
+}
+
+/* On the worker: hands the step to the main loop. */
+static void
+pack_progress (guint        step,
+               guint        n_steps,
+               const char  *what,
+               gpointer     data)
+{
+  PackJob *job = data;
+  ProgressUpdate *u = g_new0 (ProgressUpdate, 1);
+  g_autofree char *base = g_path_get_basename (job->pack);
+
+  u->window = g_weak_ref_get (&job->window);
+  /* Translators: the pack's file name, then what is being done (e.g. "Merging verdicts") */
+  u->text = g_strdup_printf (job->rater != NULL ? _("Writing %s: %s") : _("Merging %s: %s"),
+                             base, what);
+  u->fraction = n_steps > 0 ? (double) step / n_steps : 0;
+  g_main_context_invoke (NULL, show_progress, u);
+}
 
 static void
 pack_job_free (PackJob *job)
 {
+  g_weak_ref_clear (&job->window);
   g_free (job->workspace);
   g_free (job->pack);
   g_free (job->rater);
@@ -50,9 +91,10 @@ pack_thread (GTask        *task,
       return;
     }
   if (job->rater != NULL)
-    ok = arb_workspace_pack_out (ws, job->rater, job->count, 0, job->pack, &job->out, &error);
+    ok = arb_workspace_pack_out_full (ws, job->rater, job->count, 0, job->pack, pack_progress,
+                                      job, &job->out, &error);
   else
-    ok = arb_workspace_pack_in (ws, job->pack, &job->in, &error);
+    ok = arb_workspace_pack_in_full (ws, job->pack, pack_progress, job, &job->in, &error);
   if (!ok)
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -86,6 +128,7 @@ pack_done (GObject      *source,
                               "later ones"),
                             base, job->in.rater, job->in.verdicts, job->in.verdicts_present,
                             job->in.superseded);
+  arb_window_set_task_progress (window, NULL, -1);
   arb_window_toast (window, text);
   /* The overview lists the packs and the counts changed. */
   arb_window_workspace_settings_changed (window);
@@ -117,6 +160,7 @@ arb_pack_run (ArbWindow  *window,
   job->pack = g_strdup (pack);
   job->rater = g_strdup (rater);
   job->count = count;
+  g_weak_ref_init (&job->window, window);
   g_object_set_data (G_OBJECT (window), "arb-pack-busy", GINT_TO_POINTER (1));
   arb_window_toast (window, rater != NULL ? _("Writing the pack…") : _("Merging the pack…"));
   task = g_task_new (NULL, NULL, pack_done, g_object_ref (window));

@@ -8,7 +8,9 @@
 
 #include <glib/gi18n.h>
 
+#include "arb-labels.h"
 #include "arb-preferences-window.h"
+#include "arb-units.h"
 #include "arb-queue.h"
 
 struct _ArbPreferencesWindow
@@ -27,6 +29,9 @@ struct _ArbPreferencesWindow
   GtkSpinButton        *gold_spin;
   GtkSpinButton        *lease_spin;
   AdwEntryRow          *dimensions_row;
+  AdwEntryRow          *tags_row;
+  AdwEntryRow          *units_row;
+  AdwEntryRow          *step_rule_row;
   GtkTextBuffer        *guidelines;
 };
 
@@ -124,6 +129,77 @@ dimensions_apply_cb (ArbPreferencesWindow *self)
 {
   save_setting (self, ARB_SETTING_DIMENSIONS,
                 gtk_editable_get_text (GTK_EDITABLE (self->dimensions_row)));
+}
+
+/* Span tags, span units and the step rule: checked before they are stored, so a typo says what
+ * is wrong here instead of on the labelling pages. */
+static void
+labels_apply_cb (AdwEntryRow          *row,
+                 ArbPreferencesWindow *self)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+  g_autofree char *problem = NULL;
+  ArbUnitKind kind;
+
+  if (row == self->tags_row)
+    {
+      g_auto(GStrv) parts = g_strsplit (text, ",", -1);
+      guint n = 0;
+
+      for (guint i = 0; parts[i] != NULL; i++)
+        n += *g_strstrip (parts[i]) != '\0';
+      if (n > 9)
+        problem = g_strdup_printf (_("%u tags: the keys 1–9 give at most nine"), n);
+      else
+        save_setting (self, ARB_SETTING_SPAN_TAGS, text);
+    }
+  else if (row == self->units_row)
+    {
+      if (*text != '\0' && !g_str_has_prefix (text, "tokens:") &&
+          !arb_unit_kind_from_string (text, &kind))
+        problem = g_strdup_printf (_("“%s” is none of words, sentences, lines, paragraphs, "
+                                     "characters or tokens:TOKENIZER"), text);
+      else
+        save_setting (self, ARB_SETTING_SPAN_UNITS, text);
+    }
+  else
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GRegex) regex = NULL;
+
+      if (g_str_has_prefix (text, "pattern:"))
+        regex = g_regex_new (text + strlen ("pattern:"), 0, 0, &error);
+      if (error != NULL)
+        problem = g_strdup_printf (_("The pattern is not a regular expression: %s"),
+                                   error->message);
+      else if (*text != '\0' && !g_str_has_prefix (text, "pattern:") &&
+               g_strcmp0 (text, "lines") != 0 && g_strcmp0 (text, "paragraphs") != 0 &&
+               g_strcmp0 (text, "sentences") != 0)
+        problem = g_strdup_printf (_("“%s” is none of lines, paragraphs, sentences or "
+                                     "pattern:REGEX"), text);
+      else
+        save_setting (self, ARB_SETTING_STEP_RULE, text);
+    }
+  if (problem != NULL)
+    adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (problem));
+}
+
+static AdwEntryRow *
+labels_row (AdwPreferencesGroup  *group,
+            ArbWorkspace         *workspace,
+            const char           *title,
+            const char           *key,
+            ArbPreferencesWindow *self)
+{
+  AdwEntryRow *row = ADW_ENTRY_ROW (adw_entry_row_new ());
+  g_autofree char *value = arb_workspace_get_setting (workspace, key);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_entry_row_set_show_apply_button (row, TRUE);
+  gtk_editable_set_text (GTK_EDITABLE (row), value ? value : "");
+  g_signal_connect (row, "apply", G_CALLBACK (labels_apply_cb), self);
+  adw_preferences_group_add (group, GTK_WIDGET (row));
+  return row;
 }
 
 static void
@@ -241,6 +317,21 @@ arb_preferences_window_set_workspace (ArbPreferencesWindow *self,
   self->lease_spin = spin_row (group, _("Lease (minutes)"),
                                _("An item not decided in this time goes back to the pool"), 1,
                                24 * 60, get_int (workspace, ARB_SETTING_LEASE_MINUTES, 30), self);
+  adw_preferences_page_add (self->workspace_page, group);
+
+  group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
+  adw_preferences_group_set_title (group, _("Spans and Steps"));
+  adw_preferences_group_set_description (group, _("What the Spans and Steps pages offer"));
+  self->tags_row = labels_row (group, workspace,
+                               _("Span tags for the keys 1–9 (comma-separated)"),
+                               ARB_SETTING_SPAN_TAGS, self);
+  self->units_row = labels_row (group, workspace,
+                                _("Span units: words, sentences, lines, paragraphs, characters "
+                                  "or tokens:TOKENIZER"), ARB_SETTING_SPAN_UNITS, self);
+  self->step_rule_row = labels_row (group, workspace,
+                                    _("Step rule for responses without steps: lines, "
+                                      "paragraphs, sentences or pattern:REGEX"),
+                                    ARB_SETTING_STEP_RULE, self);
   adw_preferences_page_add (self->workspace_page, group);
 
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());

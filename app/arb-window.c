@@ -39,6 +39,7 @@ struct _ArbWindow
   GtkRevealer          *progress_revealer;
   GtkLabel             *progress_label;
   GtkProgressBar       *progress_bar;
+  GtkWidget            *progress_cancel;
   AdwPreferencesGroup  *recent_group;
   GtkListBox           *recent_list;
 
@@ -342,6 +343,12 @@ arb_window_workspace_settings_changed (ArbWindow *self)
   if (self->workspace == NULL)
     return;
   arb_compare_page_set_workspace (self->compare, self->workspace,
+                                  arb_compare_page_get_annotator (self->compare));
+  if (self->spans != NULL)
+    arb_spans_page_set_workspace (self->spans, self->workspace,
+                                  arb_compare_page_get_annotator (self->compare));
+  if (self->steps != NULL)
+    arb_steps_page_set_workspace (self->steps, self->workspace,
                                   arb_compare_page_get_annotator (self->compare));
   arb_overview_page_refresh (self->overview);
 }
@@ -845,6 +852,37 @@ arb_window_get_import_fraction (ArbWindow *self)
   fraction = (double) (job->bytes_before + job->bytes_done) / job->bytes_total;
   g_mutex_unlock (&job->lock);
   return CLAMP (fraction, 0, 1);
+}
+
+/* Progress of other long work (label packs) in the import's bar, when no import runs. A
+ * @fraction below 0 hides the bar. */
+void
+arb_window_set_task_progress (ArbWindow  *self,
+                              const char *text,
+                              double      fraction)
+{
+  g_return_if_fail (ARB_IS_WINDOW (self));
+  if (self->job != NULL)
+    return;
+  if (fraction < 0)
+    {
+      gtk_revealer_set_reveal_child (self->progress_revealer, FALSE);
+      gtk_widget_set_visible (self->progress_cancel, TRUE);
+      return;
+    }
+  gtk_widget_set_visible (self->progress_cancel, FALSE);
+  gtk_label_set_text (self->progress_label, text);
+  gtk_progress_bar_set_fraction (self->progress_bar, CLAMP (fraction, 0, 1));
+  gtk_revealer_set_reveal_child (self->progress_revealer, TRUE);
+}
+
+double
+arb_window_get_task_progress (ArbWindow *self)
+{
+  g_return_val_if_fail (ARB_IS_WINDOW (self), -1);
+  if (!gtk_revealer_get_reveal_child (self->progress_revealer))
+    return -1;
+  return gtk_progress_bar_get_fraction (self->progress_bar);
 }
 
 static gboolean
@@ -1506,6 +1544,7 @@ arb_window_class_init (ArbWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ArbWindow, progress_revealer);
   gtk_widget_class_bind_template_child (widget_class, ArbWindow, progress_label);
   gtk_widget_class_bind_template_child (widget_class, ArbWindow, progress_bar);
+  gtk_widget_class_bind_template_child (widget_class, ArbWindow, progress_cancel);
   gtk_widget_class_bind_template_child (widget_class, ArbWindow, recent_group);
   gtk_widget_class_bind_template_child (widget_class, ArbWindow, recent_list);
   gtk_widget_class_bind_template_callback (widget_class, back_clicked_cb);

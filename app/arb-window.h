@@ -36,6 +36,10 @@ void          arb_window_add_page          (ArbWindow       *self,
                                             const char      *icon_name);
 GtkWidget    *arb_window_get_page          (ArbWindow       *self,
                                             const char      *name);
+void          arb_window_set_task_progress (ArbWindow       *self,
+                                            const char      *text,
+                                            double           fraction);
+double        arb_window_get_task_progress (ArbWindow       *self);
 void          arb_window_mark_spans        (ArbWindow       *self,
                                             gint64           generation_id);
 void          arb_window_show_page         (ArbWindow       *self,

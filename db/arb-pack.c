@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <json.h>
 
@@ -120,6 +121,24 @@ run (sqlite3     *db,
       return -1;
     }
   return sqlite3_changes64 (db);
+}
+
+typedef struct
+{
+  ArbPackProgressFunc func;
+  gpointer            data;
+  guint               step;
+  guint               n_steps;
+} Progress;
+
+static void
+report (Progress   *p,
+        const char *what)
+{
+  if (p != NULL && p->func != NULL)
+    p->func (MIN (p->step, p->n_steps), p->n_steps, what, p->data);
+  if (p != NULL)
+    p->step++;
 }
 
 /* The first row's first column as text (NULL when no row), with one text parameter. */
@@ -412,6 +431,7 @@ copy_into_pack (sqlite3         *db,
                 const char      *rater_uuid,
                 GArray          *items,
                 ArbPackOutResult *out,
+                Progress        *progress,
                 GError         **error)
 {
   sqlite3_stmt *stmt;
@@ -435,8 +455,11 @@ copy_into_pack (sqlite3         *db,
   sqlite3_finalize (stmt);
 
   for (guint i = 0; i < G_N_ELEMENTS (copy_sql); i++)
-    if (!exec_sql (db, copy_sql[i], "writing the pack", error))
-      return FALSE;
+    {
+      report (progress, _("Copying the comparisons, prompts and generations"));
+      if (!exec_sql (db, copy_sql[i], "writing the pack", error))
+        return FALSE;
+    }
   /* The annotator, the pack's only rater: the same uuid, so verdicts come back to them. */
   if (run (db, "INSERT INTO pack.raters (uuid, name, kind, origin, role)"
                " SELECT uuid, name, kind, origin, role FROM main.raters WHERE uuid = ?1",
@@ -490,6 +513,22 @@ arb_workspace_pack_out (ArbWorkspace      *ws,
                         ArbPackOutResult  *out_result,
                         GError           **error)
 {
+  return arb_workspace_pack_out_full (ws, rater, count, lease_seconds, path, NULL, NULL,
+                                      out_result, error);
+}
+
+gboolean
+arb_workspace_pack_out_full (ArbWorkspace       *ws,
+                             const char         *rater,
+                             guint               count,
+                             gint64              lease_seconds,
+                             const char         *path,
+                             ArbPackProgressFunc progress_func,
+                             gpointer            progress_data,
+                             ArbPackOutResult   *out_result,
+                             GError            **error)
+{
+  Progress progress = { progress_func, progress_data, 0, G_N_ELEMENTS (copy_sql) + 3 };
   sqlite3 *db;
   g_autoptr(ArbQueue) queue = NULL;
   g_autoptr(GArray) held = NULL;
@@ -551,6 +590,7 @@ arb_workspace_pack_out (ArbWorkspace      *ws,
     pack_uuid = g_strdup (arb_workspace_get_uuid (pack));
   }
 
+  report (&progress, _("Leasing the comparisons"));
   if (!attach_pack (db, tmp, error))
     goto fail;
   attached = TRUE;
@@ -591,7 +631,7 @@ arb_workspace_pack_out (ArbWorkspace      *ws,
     if (g_array_index (items, ArbQueueItem, i).gold)
       result.gold++;
 
-  if (!copy_into_pack (db, rater_uuid, items, &result, error))
+  if (!copy_into_pack (db, rater_uuid, items, &result, &progress, error))
     goto fail;
 
   origin_name = g_path_get_basename (arb_workspace_get_path (ws));
@@ -604,6 +644,7 @@ arb_workspace_pack_out (ArbWorkspace      *ws,
       !set_pack_setting (db, ARB_PACK_KEY_EXPIRES, expires, error))
     goto fail;
 
+  report (&progress, _("Recording the pack"));
   /* The origin's record of the pack: whose it is, until when, and what it holds. */
   record = json_object_new_object ();
   list = json_object_new_array ();
@@ -637,6 +678,7 @@ arb_workspace_pack_out (ArbWorkspace      *ws,
   if (!exec_sql (db, "COMMIT", arb_workspace_get_path (ws), error))
     goto fail;
   in_transaction = FALSE;
+  report (&progress, _("Writing the file"));
   /* One self-contained file to carry around: no write-ahead log beside it. */
   exec_sql (db, "PRAGMA pack.journal_mode = DELETE", "packing", NULL);
   detach_pack (db);
@@ -653,6 +695,7 @@ arb_workspace_pack_out (ArbWorkspace      *ws,
       return FALSE;
     }
 
+  report (&progress, _("Done"));
   g_strlcpy (result.uuid, pack_uuid, sizeof result.uuid);
   g_strlcpy (result.expires, expires, sizeof result.expires);
   if (out_result != NULL)
@@ -1192,6 +1235,18 @@ arb_workspace_pack_in (ArbWorkspace     *ws,
                        ArbPackInResult  *out_result,
                        GError          **error)
 {
+  return arb_workspace_pack_in_full (ws, pack_path, NULL, NULL, out_result, error);
+}
+
+gboolean
+arb_workspace_pack_in_full (ArbWorkspace       *ws,
+                            const char         *pack_path,
+                            ArbPackProgressFunc progress_func,
+                            gpointer            progress_data,
+                            ArbPackInResult    *out_result,
+                            GError            **error)
+{
+  Progress progress = { progress_func, progress_data, 0, 8 };
   sqlite3 *db;
   ArbPackInResult result = { 0 };
   g_autofree char *origin = NULL, *origin_name = NULL, *uuid = NULL, *rater = NULL;
@@ -1207,6 +1262,7 @@ arb_workspace_pack_in (ArbWorkspace     *ws,
 
   db = _arb_workspace_get_db (ws);
   ws_path = arb_workspace_get_path (ws);
+  report (&progress, _("Checking the pack"));
   if (!check_pack_file (pack_path, error))
     return FALSE;
   if (!attach_pack (db, pack_path, error))
@@ -1275,8 +1331,10 @@ arb_workspace_pack_in (ArbWorkspace     *ws,
   if (!exec_sql (db, "BEGIN IMMEDIATE", ws_path, error))
     goto out;
   in_transaction = TRUE;
+  report (&progress, _("Checking the labels"));
   if (!check_pack_rows (db, pack_path, rater_uuid, error))
     goto out;
+  report (&progress, _("Merging verdicts"));
 
   if (!merge_opinions (db, &verdict_table, rater_id, &result.verdicts, &result.verdicts_present,
                        &result.superseded, error))
@@ -1289,15 +1347,20 @@ arb_workspace_pack_in (ArbWorkspace     *ws,
   if (n < 0)
     goto out;
   result.dimensions = n;
+  report (&progress, _("Merging grades"));
   if (!merge_opinions (db, &grade_table, rater_id, &result.grades, &present_grades,
                        &superseded_grades, error))
     goto out;
   result.superseded += superseded_grades;
+  report (&progress, _("Merging spans and steps"));
   if (!merge_spans (db, rater_id, &result.spans, error) ||
       !merge_steps (db, &result.steps, error) ||
-      !merge_finished (db, rater_id, &result.finished, error) ||
-      !merge_events (db, rater_id, &result.events, error))
+      !merge_finished (db, rater_id, &result.finished, error))
     goto out;
+  report (&progress, _("Merging the history"));
+  if (!merge_events (db, rater_id, &result.events, error))
+    goto out;
+  report (&progress, _("Ending the leases"));
 
   /* The pack's leases end: done where the annotator decided, back in the pool where not (only
    * while the lease is still the pack's: one taken since, at the screen, is left alone). */
@@ -1333,10 +1396,12 @@ arb_workspace_pack_in (ArbWorkspace     *ws,
         goto out;
     }
 
+  report (&progress, _("Saving"));
   if (!exec_sql (db, "COMMIT", ws_path, error))
     goto out;
   in_transaction = FALSE;
   ok = TRUE;
+  report (&progress, _("Done"));
 
   g_strlcpy (result.uuid, uuid, sizeof result.uuid);
   g_strlcpy (result.rater, rater, sizeof result.rater);

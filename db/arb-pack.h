@@ -72,6 +72,28 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (ArbPackInfo, arb_pack_info_free)
 GPtrArray *arb_workspace_list_packs (ArbWorkspace  *ws,
                                      GError       **error);
 
+/* Progress of a pack out or in: @step of @n_steps done, @what is being done now. Called on the
+ * thread doing the work. */
+typedef void (*ArbPackProgressFunc) (guint        step,
+                                     guint        n_steps,
+                                     const char  *what,
+                                     gpointer     user_data);
+
+gboolean arb_workspace_pack_out_full (ArbWorkspace       *ws,
+                                      const char         *rater,
+                                      guint               count,
+                                      gint64              lease_seconds,
+                                      const char         *path,
+                                      ArbPackProgressFunc progress,
+                                      gpointer            progress_data,
+                                      ArbPackOutResult   *out_result,
+                                      GError            **error);
+gboolean arb_workspace_pack_in_full  (ArbWorkspace       *ws,
+                                      const char         *pack_path,
+                                      ArbPackProgressFunc progress,
+                                      gpointer            progress_data,
+                                      ArbPackInResult    *out_result,
+                                      GError            **error);
 gboolean arb_workspace_pack_out (ArbWorkspace      *ws,
                                  const char        *rater,
                                  guint              count,

@@ -495,6 +495,16 @@ test_sees_other_processes (void)
   g_assert_cmpint (after.comparisons, ==, before.comparisons + 1);
   arb_window_show_page (window, "overview");
 }
+static void
+record_fraction (GtkProgressBar *bar,
+                 GParamSpec     *pspec,
+                 GArray         *seen)
+{
+  double f = gtk_progress_bar_get_fraction (bar);
+
+  g_array_append_val (seen, f);
+}
+
 /* Export Pack… and Merge Pack…: the dialog asks for an annotator first; the pack is written on
  * a worker and listed on the overview as out, then merged back and listed as merged. */
 static void
@@ -516,6 +526,24 @@ test_packs (void)
   gtk_window_destroy (dialog);
 
   arb_pack_run (window, "zoe", 5, pack);
+  {
+    /* The progress bar follows the steps (every value it was given is recorded: the worker
+     * may finish before the main loop runs), then goes away with the toast. */
+    GtkWidget *bar = arb_gui_test_find (GTK_WIDGET (window), "progress-bar");
+    g_autoptr(GArray) seen = g_array_new (FALSE, FALSE, sizeof (double));
+    gulong id;
+
+    g_assert_nonnull (bar);
+    id = g_signal_connect (bar, "notify::fraction", G_CALLBACK (record_fraction), seen);
+    ARB_WAIT_UNTIL (!arb_pack_is_busy (window), 30);
+    g_signal_handler_disconnect (bar, id);
+    g_test_message ("pack out: %u progress values", seen->len);
+    g_assert_cmpuint (seen->len, >=, 3);
+    for (guint i = 1; i < seen->len; i++)
+      g_assert_cmpfloat (g_array_index (seen, double, i), >=, g_array_index (seen, double, i - 1));
+    g_assert_cmpfloat (g_array_index (seen, double, seen->len - 1), ==, 1);
+    g_assert_cmpfloat (arb_window_get_task_progress (window), <, 0);
+  }
   ARB_WAIT_UNTIL (!arb_pack_is_busy (window), 30);
   g_test_message ("toast: %s", arb_window_get_last_toast (window));
   g_assert_true (g_str_has_prefix (arb_window_get_last_toast (window), "Wrote zoe-pack.arbiter for zoe: 5 comparisons"));
