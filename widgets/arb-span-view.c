@@ -713,13 +713,18 @@ set_width (ArbSpanView *self,
 }
 
 /* Appends to @rects (graphene_rect_t, document coordinates) the rectangles of the text of
- * [start, end) that lies in block @b, one per line it is on; an empty range gives a caret. */
+ * [start, end) that lies in block @b, one per line it is on, leaving out the lines (and the
+ * gap under them) outside document heights [y0, y1); an empty range gives a caret. @inset:
+ * the range's own start and end are drawn a pixel inside (adjacent spans stay two). */
 static void
-block_range_rects (ArbSpanView *self,
-                   const Block *b,
-                   gint64       start,
-                   gint64       end,
-                   GArray      *rects)
+block_range_rects_in (ArbSpanView *self,
+                      const Block *b,
+                      gint64       start,
+                      gint64       end,
+                      double       y0,
+                      double       y1,
+                      gboolean     inset,
+                      GArray      *rects)
 {
   int s = CLAMP (start - b->start, 0, b->end - b->start);
   int e = CLAMP (end - b->start, 0, b->end - b->start);
@@ -754,18 +759,37 @@ block_range_rects (ArbSpanView *self,
       const Line *l = &b->lines[i];
       int *ranges = NULL, n = 0;
 
+      if (b->y + l->y >= y1)
+        break;
+      if (b->y + l->y + l->height + LINE_GAP <= y0)
+        continue;
+
       pango_layout_line_get_x_ranges (l->line, MAX (s, l->start), MIN (e, l->end), &ranges, &n);
       for (int k = 0; k < n; k++)
         {
           double x0 = (double) ranges[2 * k] / PANGO_SCALE;
           double x1 = (double) ranges[2 * k + 1] / PANGO_SCALE;
 
+          if (inset && k == 0 && start >= b->start && s >= l->start && x1 - x0 > 2)
+            x0 += 1;
+          if (inset && k == n - 1 && end <= b->end && e <= l->end && x1 - x0 > 2)
+            x1 -= 1;
           if (x1 > x0)
             g_array_append_val (rects, GRAPHENE_RECT_INIT (PAD + x0, b->y + l->y, x1 - x0,
                                                            l->height));
         }
       g_free (ranges);
     }
+}
+
+static void
+block_range_rects (ArbSpanView *self,
+                   const Block *b,
+                   gint64       start,
+                   gint64       end,
+                   GArray      *rects)
+{
+  block_range_rects_in (self, b, start, end, -G_MAXDOUBLE, G_MAXDOUBLE, FALSE, rects);
 }
 
 /* All rectangles of [start, end), over the blocks it spans. A range with nothing visible (a
@@ -1379,32 +1403,11 @@ append_outline (GtkSnapshot           *snapshot,
   gtk_snapshot_append_border (snapshot, &rr, widths, colors);
 }
 
-/* The span's rectangles in one block, a pixel short of its ends. */
-static void
-span_rects (ArbSpanView *self,
-            const Block *b,
-            const Span  *s,
-            GArray      *rects)
+typedef struct
 {
-  guint first = rects->len;
-
-  block_range_rects (self, b, s->start, s->end, rects);
-  if (rects->len == first)
-    return;
-  if (s->start >= b->start)
-    {
-      graphene_rect_t *r = &g_array_index (rects, graphene_rect_t, first);
-
-      r->origin.x += 1;
-      r->size.width = MAX (r->size.width - 1, 1);
-    }
-  if (s->end <= b->end)
-    {
-      graphene_rect_t *r = &g_array_index (rects, graphene_rect_t, rects->len - 1);
-
-      r->size.width = MAX (r->size.width - 1, 1);
-    }
-}
+  graphene_rect_t rect;
+  guint           span;
+} SpanRect;
 
 static void
 arb_span_view_snapshot (GtkWidget   *widget,
@@ -1412,6 +1415,7 @@ arb_span_view_snapshot (GtkWidget   *widget,
 {
   ArbSpanView *self = ARB_SPAN_VIEW (widget);
   g_autoptr(GArray) rects = g_array_new (FALSE, FALSE, sizeof (graphene_rect_t));
+  g_autoptr(GArray) span_rects = g_array_new (FALSE, FALSE, sizeof (SpanRect));
   GdkRGBA fg;
   double top = scroll_value (self);
   int height = gtk_widget_get_height (widget);
@@ -1442,7 +1446,8 @@ arb_span_view_snapshot (GtkWidget   *widget,
         continue;
       self->n_blocks_drawn++;
 
-      /* span fills, behind the text */
+      /* span fills, behind the text; their rectangles (in sight only) kept for the bars */
+      g_array_set_size (span_rects, 0);
       for (guint i = 0; i < self->spans->len; i++)
         {
           const Span *s = &g_array_index (self->spans, Span, i);
@@ -1454,9 +1459,14 @@ arb_span_view_snapshot (GtkWidget   *widget,
             continue;
           self->n_spans_drawn++;
           g_array_set_size (rects, 0);
-          span_rects (self, b, s, rects);
+          block_range_rects_in (self, b, s->start, s->end, top, top + height, TRUE, rects);
           for (guint k = 0; k < rects->len; k++)
-            gtk_snapshot_append_color (snapshot, &c, &g_array_index (rects, graphene_rect_t, k));
+            {
+              SpanRect sr = { g_array_index (rects, graphene_rect_t, k), i };
+
+              gtk_snapshot_append_color (snapshot, &c, &sr.rect);
+              g_array_append_val (span_rects, sr);
+            }
         }
 
       /* the selection: a fill and a thin outline, so that it stays blue over any span */
@@ -1466,7 +1476,7 @@ arb_span_view_snapshot (GtkWidget   *widget,
           GdkRGBA line = rgba (&accent[dark], 0.8);
 
           g_array_set_size (rects, 0);
-          block_range_rects (self, b, sel.start, sel.end, rects);
+          block_range_rects_in (self, b, sel.start, sel.end, top, top + height, FALSE, rects);
           for (guint k = 0; k < rects->len; k++)
             {
               gtk_snapshot_append_color (snapshot, &c, &g_array_index (rects, graphene_rect_t, k));
@@ -1480,27 +1490,18 @@ arb_span_view_snapshot (GtkWidget   *widget,
       gtk_snapshot_restore (snapshot);
 
       /* span bars, under each line, one level lower for each overlapping span */
-      for (guint i = 0; i < self->spans->len; i++)
+      for (guint k = 0; k < span_rects->len; k++)
         {
-          const Span *s = &g_array_index (self->spans, Span, i);
+          const SpanRect *sr = &g_array_index (span_rects, SpanRect, k);
+          const Span *s = &g_array_index (self->spans, Span, sr->span);
           GdkRGBA c = rgba (&hues[s->hue][dark], 1.0);
           float dy = 1 + MIN (s->level, MAX_LEVELS - 1) * BAR_STEP;
 
-          if (s->start >= b->end)
-            break;
-          if (s->end <= b->start)
-            continue;
-          g_array_set_size (rects, 0);
-          span_rects (self, b, s, rects);
-          for (guint k = 0; k < rects->len; k++)
-            {
-              const graphene_rect_t *r = &g_array_index (rects, graphene_rect_t, k);
-
-              gtk_snapshot_append_color (snapshot, &c,
-                                         &GRAPHENE_RECT_INIT (r->origin.x,
-                                                              r->origin.y + r->size.height + dy,
-                                                              r->size.width, BAR_HEIGHT));
-            }
+          gtk_snapshot_append_color (snapshot, &c,
+                                     &GRAPHENE_RECT_INIT (sr->rect.origin.x,
+                                                          sr->rect.origin.y +
+                                                          sr->rect.size.height + dy,
+                                                          sr->rect.size.width, BAR_HEIGHT));
         }
 
       /* the cursor */
