@@ -516,7 +516,7 @@ tokenization_from_answer (Run                   *run,
   g_autoptr(GArray) ranges = NULL;
   g_autoptr(GError) mismatch = NULL;
   g_autoptr(ArbTokenization) tok = NULL;
-  ArbPieceEncoding tried[4];
+  ArbPieceEncoding tried[5];
   guint n_tried = 0, bad = 0;
 
   if (!parse_tokens (run->form.api, body, ids, strs, raw, t))
@@ -531,7 +531,7 @@ tokenization_from_answer (Run                   *run,
     {
       g_autofree const char **pieces = g_new0 (const char *, strs->len + 1);
       g_autoptr(GPtrArray) copies = g_ptr_array_new_with_free_func (g_free);
-      ArbPieceEncoding order[4];
+      ArbPieceEncoding order[5];
 
       for (guint i = 0; i < strs->len; i++)
         {
@@ -546,6 +546,7 @@ tokenization_from_answer (Run                   *run,
       order[1] = run->encoding;
       order[2] = ARB_PIECES_BYTE_LEVEL;
       order[3] = ARB_PIECES_SENTENCEPIECE;
+      order[4] = ARB_PIECES_TEXT;
       for (guint i = 0; i < G_N_ELEMENTS (order); i++)
         {
           gboolean seen = order[i] == ARB_PIECES_AUTO;
@@ -555,24 +556,19 @@ tokenization_from_answer (Run                   *run,
           if (!seen)
             tried[n_tried++] = order[i];
         }
-      if (n_tried < G_N_ELEMENTS (tried))
-        {
-          gboolean seen = FALSE;
-
-          for (guint k = 0; k < n_tried; k++)
-            seen = seen || tried[k] == ARB_PIECES_TEXT;
-          if (!seen)
-            tried[n_tried++] = ARB_PIECES_TEXT;
-        }
     }
   for (guint e = 0; e < n_tried && ranges == NULL; e++)
     {
+      g_autoptr(GError) local = NULL;
+
       g_clear_pointer (&decoded, g_ptr_array_unref);
       decoded = decode_pieces (strs, raw, tried[e], &bad);
       if (decoded == NULL)
         continue;
-      g_clear_error (&mismatch);
-      ranges = arb_tokens_align (item->text, item->text_len, decoded, &mismatch);
+      ranges = arb_tokens_align (item->text, item->text_len, decoded, &local);
+      /* The first encoding's mismatch is the one to tell: the likeliest decoding. */
+      if (ranges == NULL && mismatch == NULL)
+        mismatch = g_steal_pointer (&local);
       if (ranges != NULL && run->form.api == ARB_TOKENIZE_API_VLLM &&
           tried[e] != ARB_PIECES_TEXT)
         run->encoding = tried[e];
@@ -740,8 +736,12 @@ flush (Run     *run,
       g_free (t.message);
       if (!store_call (run, call, r, why, &call_id, error))
         goto fail;
+      /* A server that cannot give pieces stops the run with one error, not a list of them. */
       for (guint k = 0; k < call->items->len; k++)
-        add_failure (run, g_ptr_array_index (call->items, k), why);
+        if (!t.protocol)
+          add_failure (run, g_ptr_array_index (call->items, k), why);
+        else
+          run->result.failed++;
     }
   g_ptr_array_set_size (run->finished, 0);
   return arb_calls_commit (run->ws, error);
