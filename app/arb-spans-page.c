@@ -320,6 +320,19 @@ label_range_cb (ArbSpansPage *self,
 
   if (self->queue == NULL || self->generation_id <= 0)
     return;
+  /* A model's token may end inside a character (byte fallback); a span is stored on whole
+   * characters, so it grows to the characters the tokens touch. */
+  if (self->text != NULL)
+    {
+      gint64 len = strlen (self->text);
+
+      start = CLAMP (start, 0, len);
+      end = CLAMP (end, start, len);
+      while (start > 0 && (self->text[start] & 0xC0) == 0x80)
+        start--;
+      while (end < len && (self->text[end] & 0xC0) == 0x80)
+        end++;
+    }
   if (arb_queue_add_span (self->queue, self->generation_id, start, end, label, value, NULL,
                           &error) < 0)
     toast (self, _("Cannot save the span"), error);

@@ -24,6 +24,7 @@
 #include "arb-spans-page.h"
 #include "arb-steps-page.h"
 #include "arb-test-util.h"
+#include "arb-tokenizations.h"
 #include "arb-units.h"
 #include "arb-window.h"
 #include "arb-workspace-private.h"
@@ -267,6 +268,56 @@ test_spans (void)
   arb_gui_test_flush ();
 }
 
+/* Units of a tokenizer: a token that ends inside "ü" (byte fallback) selects the whole
+ * character; the spans page lists the tokenizer among its units. */
+static void
+test_token_units (void)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GArray) spans = NULL;
+  ArbWindow *window;
+  ArbSpansPage *page;
+  gint64 gen;
+
+  if (!have_xdotool ())
+    return;
+  path = make_pairwise ("tokens.arbiter");
+  window = open_window (path);
+  press (window, "alt+3");
+  page = ARB_SPANS_PAGE (arb_window_get_page (window, "spans"));
+  ARB_WAIT_UNTIL (g_strcmp0 (arb_spans_page_get_state (page), "item") == 0, 5);
+  gen = arb_spans_page_get_generation (page);
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(ArbWorkspace) ws = arb_workspace_open (path, &error);
+    g_autoptr(ArbTokenization) tok = arb_tokenization_new ("test/two-bytes", gen, FALSE);
+    g_autofree char *text = arb_workspace_get_generation_text (ws, gen, NULL, NULL, &error);
+    gint64 len = strlen (text);
+
+    /* Two bytes a token, whatever the characters: "Z\xc3", "\xbcr", "ic", ... */
+    for (gint64 b = 0; b < len; b += 2)
+      {
+        ArbRange r = { b, MIN (b + 2, len) };
+
+        g_array_append_val (tok->ranges, r);
+        g_array_append_val (tok->ids, b);
+      }
+    g_assert_true (arb_tokenizations_store (ws, tok, &error));
+    g_assert_no_error (error);
+  }
+  g_assert_true (arb_spans_page_set_units (page, "tokens:test/two-bytes"));
+  arb_gui_test_flush ();
+  /* Token 1 alone ("\xbcr", bytes 2-4) is "ür": bytes 1-4. */
+  press (window, "Return Right b");
+  spans = kbd_spans (path, gen);
+  g_assert_cmpuint (spans->len, ==, 1);
+  g_assert_cmpint (g_array_index (spans, ArbSpan, 0).start_byte, ==, 1);
+  g_assert_cmpint (g_array_index (spans, ArbSpan, 0).end_byte, ==, 4);
+  g_assert_cmpstr (arb_spans_page_get_units (page), ==, "tokens:test/two-bytes");
+  gtk_window_destroy (GTK_WINDOW (window));
+  arb_gui_test_flush ();
+}
+
 /* ] on the compare page marks spans on the response shown on the right, then comes back. */
 static void
 test_compare_side (void)
@@ -436,6 +487,7 @@ main (int    argc,
 
   g_test_add_func ("/arbiter/gui/spans-steps/spans", test_spans);
   g_test_add_func ("/arbiter/gui/spans-steps/compare-side", test_compare_side);
+  g_test_add_func ("/arbiter/gui/spans-steps/token-units", test_token_units);
   g_test_add_func ("/arbiter/gui/spans-steps/steps", test_steps);
   status = g_test_run ();
   g_clear_object (&app);
