@@ -951,12 +951,96 @@ test_cli (Fixture       *f,
     }
 }
 
+/* The table itself: pieces that are not UTF-8 (or hold a NUL) come back as they went in; a
+ * second store replaces the first; arrays that do not pair up are refused. */
+static void
+test_store (Fixture       *f,
+            gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArbWorkspace) ws = arb_workspace_open (f->ws, &error);
+  g_autoptr(ArbTokenization) t = NULL;
+  g_autoptr(ArbTokenization) back = NULL;
+  g_autoptr(GPtrArray) missing = NULL;
+  static const char *const pieces[] = { "Hi", "\xe2\x80", "\x94", " a\0b", "" };
+  static const gsize lens[] = { 2, 2, 1, 4, 0 };
+  gint64 n = 0, done = 0;
+  gboolean alone = TRUE, chat = TRUE;
+
+  g_assert_no_error (error);
+  t = arb_tokenization_new ("store-test", 1, TRUE);
+  t->pieces = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (pieces); i++)
+    {
+      gint64 id = 100 + i;
+      ArbRange r = { i, i + 1 };
+
+      g_array_append_val (t->ids, id);
+      g_array_append_val (t->ranges, r);
+      g_ptr_array_add (t->pieces, g_bytes_new (pieces[i], lens[i]));
+    }
+  g_assert_true (arb_tokenizations_store (ws, t, &error));
+  g_assert_no_error (error);
+  back = arb_tokenizations_get (ws, 1, "store-test", TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (back);
+  g_assert_cmpuint (back->ids->len, ==, G_N_ELEMENTS (pieces));
+  g_assert_cmpint (back->call_id, ==, -1);
+  for (guint i = 0; i < G_N_ELEMENTS (pieces); i++)
+    {
+      gsize len = 0;
+      const char *p = g_bytes_get_data (g_ptr_array_index (back->pieces, i), &len);
+
+      g_assert_cmpint (g_array_index (back->ids, gint64, i), ==, 100 + i);
+      g_assert_cmpint (g_array_index (back->ranges, ArbRange, i).start, ==, i);
+      g_assert_cmpint (g_array_index (back->ranges, ArbRange, i).end, ==, i + 1);
+      g_assert_cmpmem (len ? p : "", len, pieces[i], lens[i]);
+    }
+  g_clear_pointer (&back, arb_tokenization_free);
+  /* Not in the other context. */
+  back = arb_tokenizations_get (ws, 1, "store-test", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_null (back);
+  g_assert_true (arb_tokenizations_modes (ws, "store-test", &alone, &chat, &error));
+  g_assert_false (alone);
+  g_assert_true (chat);
+
+  /* Replaced, not added. */
+  g_array_set_size (t->ids, 1);
+  g_array_set_size (t->ranges, 1);
+  g_ptr_array_set_size (t->pieces, 1);
+  g_assert_true (arb_tokenizations_store (ws, t, &error));
+  g_assert_cmpint (db_int (f->ws, "SELECT count(*) FROM tokenizations"), ==, 1);
+  back = arb_tokenizations_get (ws, 1, "store-test", TRUE, &error);
+  g_assert_cmpuint (back->ids->len, ==, 1);
+  g_assert_true (arb_tokenizations_count (ws, "store-test", TRUE, &n, &done, &error));
+  g_assert_cmpint (n, ==, N_GENERATIONS);
+  g_assert_cmpint (done, ==, 1);
+  missing = arb_tokenizations_list_missing (ws, "store-test", TRUE, -1, -1, &error);
+  g_assert_cmpuint (missing->len, ==, N_GENERATIONS - 1);
+  for (guint i = 0; i < missing->len; i++)
+    g_assert_cmpint (((ArbTokenizeItem *) g_ptr_array_index (missing, i))->generation_id, !=, 1);
+
+  /* Two ids, one range: refused, and the row stays as it was. */
+  {
+    gint64 id = 7;
+
+    g_array_append_val (t->ids, id);
+    g_assert_false (arb_tokenizations_store (ws, t, &error));
+    g_assert_error (error, ARB_DB_ERROR, ARB_DB_ERROR_INVALID);
+    g_assert_cmpint (db_int (f->ws, "SELECT json_array_length (token_ids) FROM tokenizations"),
+                     ==, 1);
+  }
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
+  g_test_add ("/arbiter/tokenize/store", Fixture, NULL, fixture_set_up, test_store,
+              fixture_tear_down);
   g_test_add ("/arbiter/tokenize/offsets", Fixture, NULL, fixture_set_up, test_offsets,
               fixture_tear_down);
   g_test_add ("/arbiter/tokenize/faults", Fixture, NULL, fixture_set_up, test_faults,
