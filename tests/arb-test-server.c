@@ -23,7 +23,8 @@
  * newlines alone, some non-ASCII characters split into byte-fallback tokens (two or three
  * tokens for one character), a BOS token when add_special asks. vLLM's token strings are
  * SentencePiece's ("▁", "<0xE2>") when the model's name says sentencepiece, llama-2 or
- * mistral, else byte-level BPE's ("Ġ", "Ċ"). --no-pieces plays a server too old to give
+ * mistral, else byte-level BPE's ("Ġ", "Ċ"); the chat template is Llama 3's, or Mistral's for
+ * the SentencePiece vocabulary (see apply_template). --no-pieces plays a server too old to give
  * pieces or token strings, --no-chat-template one that cannot apply a chat template.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -293,9 +294,9 @@ token_free (Token *t)
 }
 
 static const char *const specials[] = {
-  "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>",
+  "<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<s>", "</s>",
 };
-static const gint64 special_ids[] = { 128000, 128006, 128007, 128009 };
+static const gint64 special_ids[] = { 128000, 128006, 128007, 128009, 1, 2 };
 
 static void
 emit (GPtrArray  *out,
@@ -587,17 +588,20 @@ json_flag (json_object *o,
   return json_object_object_get_ex (o, key, &v) ? json_object_get_boolean (v) : fallback;
 }
 
-/* The server's chat template, Llama 3's: each message between headers, ended by <|eot_id|>.
- * llama.cpp's /apply-template leaves out the BOS and continues a final assistant message
- * (prefill); vLLM's template starts with the BOS. NULL when @messages is not a list of
- * messages with string roles and contents. */
+/* The server's chat template: Llama 3's, each message between headers and ended by <|eot_id|>;
+ * for the SentencePiece vocabulary Mistral's, "<s>[INST] question [/INST] answer</s>", where the
+ * answer's first word takes the template's space into its token ("▁Hello" straddles the start
+ * of the response). llama.cpp's /apply-template leaves out the BOS and continues a final
+ * assistant message (prefill); vLLM's template starts with the BOS. NULL when @messages is not
+ * a list of messages with string roles and contents. */
 static char *
 apply_template (json_object *messages,
+                gboolean     mistral,
                 gboolean     bos,
                 gboolean     prefill,
                 gboolean     generation_prompt)
 {
-  GString *s = g_string_new (bos ? specials[0] : "");
+  GString *s = g_string_new (!bos ? "" : mistral ? "<s>" : specials[0]);
   size_t n;
 
   if (messages == NULL || !json_object_is_type (messages, json_type_array))
@@ -612,12 +616,26 @@ apply_template (json_object *messages,
       if (role == NULL || content == NULL)
         return g_string_free (s, TRUE), NULL;
       json_object_object_get_ex (m, "content", &cv);
+      if (mistral && g_str_equal (role, "assistant"))
+        {
+          g_string_append_c (s, ' ');
+          g_string_append_len (s, content, json_object_get_string_len (cv));
+          g_string_append (s, "</s>");
+          continue;
+        }
+      if (mistral)
+        {
+          g_string_append (s, "[INST] ");
+          g_string_append_len (s, content, json_object_get_string_len (cv));
+          g_string_append (s, " [/INST]");
+          continue;
+        }
       g_string_append_printf (s, "%s%s%s\n\n", specials[1], role, specials[2]);
       g_string_append_len (s, content, json_object_get_string_len (cv));
       if (!(prefill && i == n - 1 && g_str_equal (role, "assistant")))
         g_string_append (s, specials[3]);
     }
-  if (generation_prompt)
+  if (generation_prompt && !mistral)
     g_string_append_printf (s, "%sassistant%s\n\n", specials[1], specials[2]);
   return g_string_free (s, FALSE);
 }
@@ -665,7 +683,7 @@ tokenizer_body (const char *path,
       char *prompt;
 
       json_object_object_get_ex (req, "messages", &messages);
-      prompt = apply_template (messages, FALSE, TRUE, FALSE);
+      prompt = apply_template (messages, FALSE, FALSE, TRUE, FALSE);
       if (prompt == NULL)
         error = g_strdup ("\"messages\" must be a list of messages");
       else
@@ -737,7 +755,7 @@ tokenizer_body (const char *path,
             error = g_strdup ("As of transformers v4.44, default chat template is no longer "
                               "allowed, so you must provide a chat template if the tokenizer "
                               "does not define one.");
-          else if ((text = apply_template (messages, TRUE, FALSE,
+          else if ((text = apply_template (messages, vocab == VOCAB_SENTENCEPIECE, TRUE, FALSE,
                                            json_flag (req, "add_generation_prompt", TRUE))) == NULL)
             error = g_strdup ("\"messages\" must be a list of messages");
           if (text != NULL && json_flag (req, "add_special_tokens", FALSE))
