@@ -445,7 +445,6 @@ call_free (Call *c)
 typedef struct
 {
   ArbWorkspace             *ws;
-  const ArbTokenizeOptions *options;
   Form                      form;
   ArbTokenizeResult         result;
   ArbHttpStats              before;      /* of the stages that ended */
@@ -970,6 +969,7 @@ static void
 on_probe_done (ArbHttpRequest *request,
                gpointer        user_data)
 {
+  /* The probe reads its one request's outcome once the engine has returned. */
 }
 
 /* Whether the server applies the chat template: one generation's first request in context.
@@ -1089,7 +1089,6 @@ arb_tokenize_run (ArbWorkspace              *ws,
 
   run.started = g_get_monotonic_time ();
   run.ws = ws;
-  run.options = options;
   run.progress = progress;
   run.progress_data = user_data;
   run.finished = g_ptr_array_new ();
