@@ -117,17 +117,16 @@ pack_done (GObject      *source,
            ? g_strdup_printf (_("No pack written: %s"), error->message)
            : g_strdup_printf (_("Nothing merged from %s: %s"), base, error->message);
   else if (job->rater != NULL)
-    text = g_strdup_printf (ngettext ("Wrote %s for %s: %" G_GINT64_FORMAT " comparison, leased "
-                                      "until %s",
-                                      "Wrote %s for %s: %" G_GINT64_FORMAT " comparisons, leased "
-                                      "until %s", job->out.comparisons),
-                            base, job->rater, job->out.comparisons, job->out.expires);
+    text = g_strdup_printf (ngettext ("Wrote %s for %s: %lld comparison, leased until %s",
+                                      "Wrote %s for %s: %lld comparisons, leased until %s",
+                                      job->out.comparisons),
+                            base, job->rater, (long long) job->out.comparisons, job->out.expires);
   else
-    text = g_strdup_printf (_("Merged %s of %s: %" G_GINT64_FORMAT " verdicts added, %"
-                              G_GINT64_FORMAT " already there, %" G_GINT64_FORMAT " replaced by "
-                              "later ones"),
-                            base, job->in.rater, job->in.verdicts, job->in.verdicts_present,
-                            job->in.superseded);
+    text = g_strdup_printf (_("Merged %s of %s: %lld verdicts added, %lld already there, %lld "
+                              "replaced by later ones, %lld spans and step labels"),
+                            base, job->in.rater, (long long) job->in.verdicts,
+                            (long long) job->in.verdicts_present, (long long) job->in.superseded,
+                            (long long) job->in.spans);
   arb_window_set_task_progress (window, NULL, -1);
   arb_window_toast (window, text);
   /* The overview lists the packs and the counts changed. */

@@ -256,8 +256,8 @@ update_progress (ArbSpansPage *self)
 
   if (self->queue != NULL)
     arb_queue_get_task_progress (self->queue, ARB_TASK_SPANS, &done, &total, NULL);
-  text = g_strdup_printf (_("%u spans · %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-                            " responses done"), self->spans ? self->spans->len : 0, done, total);
+  text = g_strdup_printf (_("%u spans · %lld of %lld responses done"),
+                          self->spans ? self->spans->len : 0, (long long) done, (long long) total);
   gtk_label_set_text (self->progress_label, text);
 }
 

@@ -128,9 +128,8 @@ update_progress (ArbStepsPage *self)
     rated += g_array_index (self->ratings, int, i) != UNRATED;
   if (self->queue != NULL)
     arb_queue_get_task_progress (self->queue, ARB_TASK_STEPS, &done, &total, NULL);
-  text = g_strdup_printf (_("%u of %u steps rated · %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT
-                            " responses done"), rated, self->steps ? self->steps->len : 0,
-                          done, total);
+  text = g_strdup_printf (_("%u of %u steps rated · %lld of %lld responses done"), rated,
+                          self->steps ? self->steps->len : 0, (long long) done, (long long) total);
   gtk_label_set_text (self->progress_label, text);
 }
 

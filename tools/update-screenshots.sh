@@ -14,8 +14,8 @@ ninja -C build
 mkdir -p docs
 dbus-run-session -- xvfb-run -a -s "-screen 0 1280x800x24" \
   env GDK_BACKEND=x11 GSK_RENDERER=cairo GTK_A11Y=none GSETTINGS_BACKEND=memory NO_AT_BRIDGE=1 \
-      GSETTINGS_SCHEMA_DIR=build/data ARB_CLI=build/app/arbiter-cli G_TEST_BUILDDIR=build/tests \
+      GSETTINGS_SCHEMA_DIR=build/data ARB_CLI=build/app/arbiter-cli ARB_TEST_SERVER=build/tests/arb-test-server G_TEST_BUILDDIR=build/tests \
       ARB_SCREENSHOT_DIR="$PWD/docs" \
   ARB_SHARED_DATA="$(cd .. && pwd)/shared/data" \
-  bash -c 'build/tests/gui/test-window && build/tests/gui/test-compare && build/tests/gui/test-dashboard && build/tests/gui/test-judges'
+  bash -c 'build/tests/gui/test-window && build/tests/gui/test-compare && build/tests/gui/test-dashboard && build/tests/gui/test-judges && build/tests/gui/test-export && build/tests/gui/test-spans-steps && build/tests/gui/test-span-view'
 ls -l docs/screenshot-*.png

@@ -144,6 +144,9 @@ save_docs_screenshot (const char *name)
     {
       g_autofree char *path = g_build_filename (docs, name, NULL);
 
+      /* Past the pages' crossfades (200 ms). */
+      for (int i = 0; i < 3; i++)
+        arb_gui_test_flush ();
       arb_gui_test_screenshot (GTK_WIDGET (the_window ()), path);
       g_test_message ("screenshot saved to %s", path);
     }
@@ -177,6 +180,8 @@ test_open_demo (void)
   g_assert_nonnull (arb_gui_test_find_label (GTK_WIDGET (window), "demo.jsonl"));
   g_assert_nonnull (arb_gui_test_find_label (GTK_WIDGET (window), "72 verdicts"));
 
+  /* The CLI's look at the file may have made the overview count again: a settled picture. */
+  wait_overview ();
   arb_gui_test_screenshot (GTK_WIDGET (window), shot);
   save_docs_screenshot ("screenshot-overview.png");
 }
