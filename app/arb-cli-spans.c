@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +17,7 @@
 
 #include "arb-cli.h"
 #include "arb-json-reader.h"
-#include "arb-workspace-private.h"
+#include "arb-labels.h"
 
 static void
 add_text (json_object *o,
@@ -42,6 +43,56 @@ clamp_to_char (const char *text,
   return g_utf8_strlen (text, *bytes);
 }
 
+typedef struct
+{
+  GHashTable *wanted;
+  gboolean    write_failed;
+} SpansOut;
+
+static gboolean
+print_span (const ArbSpanRow *row,
+            gpointer          user_data)
+{
+  SpansOut *out = user_data;
+  g_autoptr(json_object) o = NULL;
+  const ArbSpan *s = &row->span;
+  gint64 byte_start = s->start_byte, byte_end = s->end_byte;
+  gint64 start, end;
+
+  if (out->wanted != NULL && !g_hash_table_contains (out->wanted, row->rater))
+    return TRUE;
+  start = clamp_to_char (row->text, row->text_len, &byte_start);
+  end = clamp_to_char (row->text, row->text_len, &byte_end);
+  if (byte_end < byte_start)
+    byte_end = byte_start, end = start;
+
+  o = json_object_new_object ();
+  add_text (o, "id", s->uuid);
+  add_text (o, "generation", row->generation_uuid);
+  add_text (o, "system", row->system);
+  add_text (o, "rater", row->rater);
+  add_text (o, "label", s->label);
+  json_object_object_add (o, "value", isnan (s->value) ? NULL : json_object_new_double (s->value));
+  json_object_object_add (o, "step", s->step_index < 0 ? NULL
+                                                      : json_object_new_int64 (s->step_index));
+  json_object_object_add (o, "start", json_object_new_int64 (start));
+  json_object_object_add (o, "end", json_object_new_int64 (end));
+  json_object_object_add (o, "byte_start", json_object_new_int64 (byte_start));
+  json_object_object_add (o, "byte_end", json_object_new_int64 (byte_end));
+  json_object_object_add (o, "text", json_object_new_string_len (row->text + byte_start,
+                                                                  byte_end - byte_start));
+  add_text (o, "note", s->note);
+  add_text (o, "created_at", row->created_at);
+  if (fputs (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN |
+                                                JSON_C_TO_STRING_NOSLASHESCAPE), stdout) < 0 ||
+      fputc ('\n', stdout) == EOF)
+    {
+      out->write_failed = TRUE;
+      return FALSE;
+    }
+  return TRUE;
+}
+
 int
 arb_cli_spans (int    argc,
                char **argv)
@@ -57,8 +108,8 @@ arb_cli_spans (int    argc,
   g_autoptr(ArbWorkspace) ws = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GHashTable) wanted = NULL;
-  sqlite3_stmt *stmt;
-  int status, rc;
+  SpansOut out = { NULL, FALSE };
+  int status;
 
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if ((status = arb_cli_parse_options (context, &argc, &argv)) >= 0)
@@ -75,64 +126,8 @@ arb_cli_spans (int    argc,
   ws = arb_cli_open_workspace (argv[1], &status);
   if (ws == NULL)
     return status;
-  stmt = _arb_workspace_prepare (ws,
-                                 "SELECT s.uuid, g.uuid, sy.name, r.name, s.label, s.value, "
-                                 "s.step_index, s.note, s.start_byte, s.end_byte, g.text, "
-                                 "s.created_at "
-                                 "FROM spans s JOIN generations g ON g.id = s.generation_id "
-                                 "JOIN systems sy ON sy.id = g.system_id "
-                                 "JOIN raters r ON r.id = s.rater_id "
-                                 "WHERE s.superseded_by IS NULL "
-                                 "ORDER BY g.id, s.start_byte, s.end_byte, s.id", &error);
-  if (stmt == NULL)
+  out.wanted = wanted;
+  if (!arb_workspace_foreach_span (ws, print_span, &out, &error))
     return arb_cli_fail (error);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      g_autoptr(json_object) o = NULL;
-      const char *rater = (const char *) sqlite3_column_text (stmt, 3);
-      const char *text = (const char *) sqlite3_column_text (stmt, 10);
-      gint64 len = sqlite3_column_bytes (stmt, 10);
-      gint64 byte_start = sqlite3_column_int64 (stmt, 8);
-      gint64 byte_end = sqlite3_column_int64 (stmt, 9);
-      gint64 start, end;
-
-      if (wanted != NULL && !g_hash_table_contains (wanted, rater))
-        continue;
-      if (text == NULL)
-        text = "", len = 0;
-      start = clamp_to_char (text, len, &byte_start);
-      end = clamp_to_char (text, len, &byte_end);
-      if (byte_end < byte_start)
-        byte_end = byte_start, end = start;
-
-      o = json_object_new_object ();
-      add_text (o, "id", (const char *) sqlite3_column_text (stmt, 0));
-      add_text (o, "generation", (const char *) sqlite3_column_text (stmt, 1));
-      add_text (o, "system", (const char *) sqlite3_column_text (stmt, 2));
-      add_text (o, "rater", rater);
-      add_text (o, "label", (const char *) sqlite3_column_text (stmt, 4));
-      json_object_object_add (o, "value", sqlite3_column_type (stmt, 5) == SQLITE_NULL ? NULL
-                              : json_object_new_double (sqlite3_column_double (stmt, 5)));
-      json_object_object_add (o, "step", sqlite3_column_type (stmt, 6) == SQLITE_NULL ? NULL
-                              : json_object_new_int64 (sqlite3_column_int64 (stmt, 6)));
-      json_object_object_add (o, "start", json_object_new_int64 (start));
-      json_object_object_add (o, "end", json_object_new_int64 (end));
-      json_object_object_add (o, "byte_start", json_object_new_int64 (byte_start));
-      json_object_object_add (o, "byte_end", json_object_new_int64 (byte_end));
-      json_object_object_add (o, "text", json_object_new_string_len (text + byte_start,
-                                                                      byte_end - byte_start));
-      add_text (o, "note", (const char *) sqlite3_column_text (stmt, 7));
-      add_text (o, "created_at", (const char *) sqlite3_column_text (stmt, 11));
-      fputs (json_object_to_json_string_ext (o, JSON_C_TO_STRING_PLAIN |
-                                                JSON_C_TO_STRING_NOSLASHESCAPE), stdout);
-      fputc ('\n', stdout);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _arb_set_sqlite_error (&error, _arb_workspace_get_db (ws), argv[1]);
-      sqlite3_reset (stmt);
-      return arb_cli_fail (error);
-    }
-  sqlite3_reset (stmt);
-  return fflush (stdout) == 0 ? 0 : 1;
+  return !out.write_failed && fflush (stdout) == 0 ? 0 : 1;
 }

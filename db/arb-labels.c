@@ -1106,3 +1106,58 @@ arb_workspace_list_tokenizers (ArbWorkspace  *ws,
     }
   return g_strv_builder_end (names);
 }
+
+/**
+ * arb_workspace_foreach_span:
+ * @func: called for each current span, in (generation, start, end, id) order; return FALSE to
+ *   stop
+ *
+ * Every current span with what a listing needs: its generation's UUID, system and text, and
+ * the rater's name. Memory stays flat: one row at a time.
+ */
+gboolean
+arb_workspace_foreach_span (ArbWorkspace       *ws,
+                            ArbSpanRowFunc      func,
+                            gpointer            user_data,
+                            GError            **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = _arb_workspace_prepare (ws,
+                                 "SELECT s.id, s.uuid, s.generation_id, s.rater_id, s.start_byte,"
+                                 " s.end_byte, s.label, s.value, s.step_index, s.note, g.uuid,"
+                                 " sy.name, r.name, g.text, s.created_at"
+                                 " FROM current_spans s JOIN generations g ON g.id = s.generation_id"
+                                 " JOIN systems sy ON sy.id = g.system_id"
+                                 " JOIN raters r ON r.id = s.rater_id"
+                                 " ORDER BY s.generation_id, s.start_byte, s.end_byte, s.id", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      ArbSpanRow row = { { 0 } };
+      gboolean go_on;
+
+      read_span (stmt, &row.span);
+      row.generation_uuid = (const char *) sqlite3_column_text (stmt, 10);
+      row.system = (const char *) sqlite3_column_text (stmt, 11);
+      row.rater = (const char *) sqlite3_column_text (stmt, 12);
+      row.text = (const char *) sqlite3_column_text (stmt, 13);
+      row.text_len = sqlite3_column_bytes (stmt, 13);
+      row.created_at = (const char *) sqlite3_column_text (stmt, 14);
+      if (row.text == NULL)
+        row.text = "", row.text_len = 0;
+      go_on = func (&row, user_data);
+      arb_span_clear (&row.span);
+      if (!go_on)
+        break;
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+    {
+      _arb_set_sqlite_error (error, _arb_workspace_get_db (ws), "listing spans");
+      return FALSE;
+    }
+  return TRUE;
+}

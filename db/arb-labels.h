@@ -72,6 +72,26 @@ char    *arb_workspace_get_generation_text (ArbWorkspace *workspace,
                                           char         **out_system,
                                           GError       **error);
 
+/* One current span with its context, for listings (arbiter-cli spans). Valid during the call. */
+typedef struct
+{
+  ArbSpan      span;
+  const char  *generation_uuid;
+  const char  *system;
+  const char  *rater;
+  const char  *text;         /* the generation's text */
+  gsize        text_len;
+  const char  *created_at;
+} ArbSpanRow;
+
+typedef gboolean (*ArbSpanRowFunc) (const ArbSpanRow *row,
+                                    gpointer          user_data);
+
+gboolean arb_workspace_foreach_span      (ArbWorkspace  *workspace,
+                                          ArbSpanRowFunc func,
+                                          gpointer       user_data,
+                                          GError       **error);
+
 char    *arb_workspace_get_prompt_messages (ArbWorkspace *workspace,
                                           gint64         prompt_id,
                                           GError       **error);
