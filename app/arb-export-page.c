@@ -1,9 +1,11 @@
 /* arb-export-page.c: training data from the workspace, with a live preview
  *
  * The same export as `arbiter-cli export` (db/arb-export.c): every change of a choice runs it
- * again, 300 ms later, on a worker with its own connection into a temporary folder, and shows
- * how many comparisons each rule kept and dropped and the first records; *Export…* writes it
- * where the person says.
+ * again, 300 ms later, as a preview (ArbExportOptions.preview_records: the same rules and
+ * counts, only the first records made, nothing written) on a worker with its own connection,
+ * and shows how many comparisons each rule kept and dropped, the first records and how long
+ * the count took; a newer preview cancels the one still running. *Export…* writes it where the
+ * person says.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,7 +13,6 @@
 
 #include <adwaita.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 
 #include "arb-export.h"
 #include "arb-export-page.h"
@@ -37,6 +38,7 @@ struct _ArbExportPage
   GtkSpinButton  *split_spin;
   GtkLabel       *summary_label;
   GtkSpinner     *spinner;
+  GtkLabel       *status_label;
   GtkTextView    *preview_view;
 
   ArbWorkspace   *workspace;
@@ -57,13 +59,15 @@ arb_export_page_new (void)
 typedef struct
 {
   char             *workspace;
-  char             *path;       /* NULL: a preview into a temporary folder */
+  char             *path;       /* NULL: a preview, in memory */
   ArbExportOptions  options;
   char             *summary;
   char             *preview;
   char             *written;
   char             *command;    /* the arbiter-cli command that does the same, for the card */
   char             *tokenizer;  /* options.tokenizer's own copy */
+  gint64            started;    /* monotonic µs */
+  gint64            seconds_us; /* how long the worker took */
 } Job;
 
 static void
@@ -197,29 +201,6 @@ summary_text (const ArbExportOptions *o,
                           r->same_text, r->duplicates);
 }
 
-/* The first records of a file, cut for showing. */
-static char *
-first_records (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, NULL);
-  g_autoptr(GDataInputStream) data = NULL;
-  g_autoptr(GString) out = g_string_new (NULL);
-
-  if (in == NULL)
-    return g_strdup ("");
-  data = g_data_input_stream_new (G_INPUT_STREAM (in));
-  for (guint i = 0; i < PREVIEW_RECORDS; i++)
-    {
-      g_autofree char *line = g_data_input_stream_read_line_utf8 (data, NULL, NULL, NULL);
-
-      if (line == NULL)
-        break;
-      g_string_append_printf (out, "%s\n", line);
-    }
-  return g_string_free (g_steal_pointer (&out), FALSE);
-}
-
 static void
 job_thread (GTask        *task,
             gpointer      source,
@@ -230,7 +211,6 @@ job_thread (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(ArbWorkspace) ws = arb_workspace_open (job->workspace, &error);
   g_autoptr(ArbExportResult) r = NULL;
-  g_autofree char *dir = NULL, *path = NULL;
 
   if (ws == NULL)
     {
@@ -238,31 +218,16 @@ job_thread (GTask        *task,
       return;
     }
   if (job->path == NULL)
-    {
-      dir = g_dir_make_tmp ("arbiter-export-XXXXXX", &error);
-      if (dir == NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      path = g_build_filename (dir, job->options.format == ARB_EXPORT_VERDICTS_CSV
-                                    ? "preview.csv" : "preview.jsonl", NULL);
-      job->options.no_card = TRUE;
-    }
-  r = arb_workspace_export (ws, job->path ? job->path : path, &job->options, cancellable, &error);
+    job->options.preview_records = PREVIEW_RECORDS;
+  r = arb_workspace_export (ws, job->path, &job->options, cancellable, &error);
+  job->seconds_us = g_get_monotonic_time () - job->started;
   if (r != NULL)
     {
       job->summary = summary_text (&job->options, r);
-      if (job->path == NULL && r->files->len > 0)
-        job->preview = first_records (r->files->pdata[0]);
+      if (job->path == NULL)
+        job->preview = g_steal_pointer (&r->preview);
       else if (r->files->len > 0)
         job->written = g_strdup (r->files->pdata[0]);
-    }
-  if (dir != NULL)
-    {
-      for (guint i = 0; r != NULL && i < r->files->len; i++)
-        g_unlink (r->files->pdata[i]);
-      g_rmdir (dir);
     }
   if (r == NULL)
     g_task_return_error (task, g_steal_pointer (&error));
@@ -286,6 +251,13 @@ preview_done (GObject      *source,
     return;
   g_clear_object (&self->cancellable);
   gtk_spinner_stop (self->spinner);
+  {
+    g_autofree char *took = NULL;
+
+    /* Translators: how long the preview took to count, e.g. "Counted in 0.42 s" */
+    took = g_strdup_printf (_("Counted in %.2f s"), job->seconds_us / 1e6);
+    gtk_label_set_text (self->status_label, took);
+  }
   g_free (self->summary);
   g_free (self->preview);
   self->summary = error ? g_strdup_printf (_("Nothing to export: %s"), error->message)
@@ -335,10 +307,12 @@ start (ArbExportPage *self,
       g_clear_object (&self->cancellable);
       self->cancellable = g_cancellable_new ();
       gtk_spinner_start (self->spinner);
+      gtk_label_set_text (self->status_label, _("Counting…"));
       task = g_task_new (NULL, self->cancellable, preview_done, g_object_ref (self));
     }
   else
     task = g_task_new (NULL, NULL, NULL, NULL);
+  job->started = g_get_monotonic_time ();
   g_task_set_source_tag (task, start);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
   g_task_run_in_thread (task, job_thread);
@@ -431,6 +405,7 @@ arb_export_page_export_to (ArbExportPage *self,
     job->options.command = job->command;
   }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "export.save", FALSE);
+  job->started = g_get_monotonic_time ();
   task = g_task_new (NULL, NULL, save_done, g_object_ref (self));
   g_task_set_source_tag (task, arb_export_page_export_to);
   g_task_set_task_data (task, job, (GDestroyNotify) job_free);
@@ -604,6 +579,7 @@ arb_export_page_class_init (ArbExportPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, split_spin);
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, summary_label);
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, spinner);
+  gtk_widget_class_bind_template_child (widget_class, ArbExportPage, status_label);
   gtk_widget_class_bind_template_child (widget_class, ArbExportPage, preview_view);
   gtk_widget_class_install_action (widget_class, "export.save", NULL, save_action);
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);

@@ -88,6 +88,7 @@ arb_export_result_free (ArbExportResult *result)
   if (result == NULL)
     return;
   g_clear_pointer (&result->files, g_ptr_array_unref);
+  g_free (result->preview);
   g_free (result);
 }
 
@@ -210,7 +211,8 @@ arb_export_split_path (const char *path,
 /* ---- writing ----------------------------------------------------------------------------- */
 
 /* One output file: bytes gather in buf, go through the gzip compressor when there is one, and
- * land in a temporary file beside the final one. */
+ * land in a temporary file beside the final one. A preview's Out has no file (fp NULL): buf
+ * keeps what it is given, which write_row limits to the first rows. */
 typedef struct
 {
   char       *path;
@@ -218,6 +220,7 @@ typedef struct
   FILE       *fp;
   GConverter *z;
   GString    *buf;
+  gint64      rows;   /* rows appended to buf (a preview's) */
 } Out;
 
 static void
@@ -272,6 +275,15 @@ out_open (const char *path,
   o->fp = fdopen (fd, "wb");
   if (g_str_has_suffix (lower, ".gz"))
     o->z = G_CONVERTER (g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6));
+  return o;
+}
+
+static Out *
+out_new_memory (void)
+{
+  Out *o = g_new0 (Out, 1);
+
+  o->buf = g_string_new (NULL);
   return o;
 }
 
@@ -335,7 +347,7 @@ out_append (Out        *o,
             GError    **error)
 {
   g_string_append_len (o->buf, row->str, row->len);
-  if (o->buf->len >= (1 << 18))
+  if (o->fp != NULL && o->buf->len >= (1 << 18))
     return out_flush (o, FALSE, error);
   return TRUE;
 }
@@ -747,6 +759,7 @@ typedef struct
   gint64                  prompt_text_id;   /* whose string form prompt_text is */
   gint64                  total;            /* items to read, for progress; 0 unknown */
   gint64                  progress_time;
+  gboolean                preview;          /* options->preview_records > 0: no files */
 } Export;
 
 /* A generation as looked up by id: its text, its messages ("" when it has none), its system. */
@@ -845,7 +858,11 @@ static void
 tally_system (Export     *ex,
               const char *name)
 {
-  gint64 *n = g_hash_table_lookup (ex->systems, name);
+  gint64 *n;
+
+  if (ex->preview)
+    return;   /* the tally is for the card, which a preview has not */
+  n = g_hash_table_lookup (ex->systems, name);
 
   if (n == NULL)
     {
@@ -881,14 +898,40 @@ target_for (Export     *ex,
   return ex->main;
 }
 
+/* Whether a row for @target is written out, so that its text must be made: always in an
+ * export; in a preview only the data file's first preview_records rows. A row that is not made
+ * still counts (count_row). */
+static gboolean
+row_wanted (Export *ex,
+            Out    *target)
+{
+  return !ex->preview ||
+         (target == ex->main && target->rows < (gint64) ex->options->preview_records);
+}
+
+static void
+count_row (Export *ex,
+           Out    *target)
+{
+  ex->result->rows++;
+  if (target == ex->split)
+    ex->result->rows_split++;
+}
+
 static gboolean
 write_row (Export     *ex,
            Out        *target,
            GError    **error)
 {
+  if (!row_wanted (ex, target))
+    {
+      count_row (ex, target);
+      return TRUE;
+    }
   g_string_append_c (ex->row, '\n');
   if (!out_append (target, ex->row, error))
     return FALSE;
+  target->rows++;
   ex->result->rows++;
   if (target == ex->split)
     ex->result->rows_split++;
@@ -1190,6 +1233,7 @@ finish_pair (Export     *ex,
     {
       const Side *s1 = (outcome == 1) == (label == 1) ? &c->b : &c->a;
       const Side *s2 = s1 == &c->a ? &c->b : &c->a;
+      Out *target;
       GBytes *key;
 
       /* Identical rows (same prompt, texts and marks) are written once. */
@@ -1212,6 +1256,13 @@ finish_pair (Export     *ex,
           continue;
         }
       g_hash_table_add (st->seen, key);
+      target = target_for (ex, c->prompt_uuid->str);
+      if (!row_wanted (ex, target))
+        {
+          /* a preview past its rows: counted, not made */
+          count_row (ex, target);
+          continue;
+        }
       if (ex->prompt_text_id != c->prompt_id)
         {
           /* A lone user message, as the workspace stores it, is written from its JSON as it
@@ -1271,7 +1322,7 @@ finish_pair (Export     *ex,
             g_string_append (ex->row, tie ? ", \"tie\": true" : ", \"tie\": false");
         }
       g_string_append_c (ex->row, '}');
-      if (!write_row (ex, target_for (ex, c->prompt_uuid->str), error))
+      if (!write_row (ex, target, error))
         return FALSE;
       tally_system (ex, s1->system->str);
       if (!kto)
@@ -1506,6 +1557,13 @@ export_verdicts (Export  *ex,
           ex->result->flagged++;
           continue;
         }
+      target = target_for (ex, prompt_uuid);
+      if (!row_wanted (ex, target))
+        {
+          /* a preview past its rows: counted, not made */
+          count_row (ex, target);
+          continue;
+        }
       g_string_truncate (dims, 0);
       if (!append_dimensions (ex, dims, sqlite3_column_int64 (stmt, 0), error) ||
           !fetch_prompt (ex, sqlite3_column_int64 (stmt, 16), error) ||
@@ -1594,7 +1652,6 @@ export_verdicts (Export  *ex,
         g_string_append_c (ex->row, '\r');
       else
         g_string_append_c (ex->row, '}');
-      target = target_for (ex, prompt_uuid);
       if (!write_row (ex, target, error))
         goto fail;
       tally_system (ex, ga.system->str);
@@ -2717,14 +2774,78 @@ count_items (ArbWorkspace   *ws,
   return n;
 }
 
+/* SQLite's progress handler while an export runs: a cancelled export stops inside a long
+ * statement too (the step-wise query sorts and groups before its first row), not only between
+ * rows. */
+static int
+interrupt_if_cancelled (void *data)
+{
+  return g_cancellable_is_cancelled (data);
+}
+
+/* A preview: the same rules and counts as the export, in memory; nothing is written. */
+static ArbExportResult *
+export_preview (Export  *ex,
+                GError **error)
+{
+  gboolean ok;
+
+  ex->preview = TRUE;
+  ex->main = out_new_memory ();
+  if (ex->options->split_name != NULL)
+    ex->split = out_new_memory ();
+  /* As the export: sorts spill to files, one read transaction. */
+  if (!_arb_workspace_exec (ex->ws, "PRAGMA temp_store = FILE", error) ||
+      !_arb_workspace_exec (ex->ws, "BEGIN", error))
+    {
+      _arb_workspace_exec (ex->ws, "PRAGMA temp_store = MEMORY", NULL);
+      g_clear_pointer (&ex->main, out_free);
+      g_clear_pointer (&ex->split, out_free);
+      return NULL;
+    }
+  if (ex->options->progress != NULL)
+    ex->total = count_items (ex->ws, ex->options->format);
+  if (is_pairwise (ex->options->format))
+    ok = export_pairwise (ex, error);
+  else if (ex->options->format == ARB_EXPORT_TRL_STEPWISE)
+    ok = export_stepwise (ex, error);
+  else if (ex->options->format == ARB_EXPORT_TOKEN_LEVEL)
+    ok = export_token_level (ex, error);
+  else
+    ok = export_verdicts (ex, error);
+  _arb_workspace_exec (ex->ws, "COMMIT", NULL);
+  _arb_workspace_exec (ex->ws, "PRAGMA temp_store = MEMORY", NULL);
+  if (ok && ex->options->progress != NULL)
+    ex->options->progress (ex->total, ex->total, ex->result->rows, ex->options->progress_data);
+  if (ok)
+    {
+      ex->result->preview_rows = ex->main->rows;
+      ex->result->preview = g_string_free (g_steal_pointer (&ex->main->buf), FALSE);
+      ex->main->buf = g_string_new (NULL);
+    }
+  g_clear_pointer (&ex->main, out_free);
+  g_clear_pointer (&ex->split, out_free);
+  return ok ? ex->result : NULL;
+}
+
 /**
  * arb_workspace_export:
- * @path: the data file; with a split, the files are named by arb_export_split_path() from it
- *   (`NAME.train.jsonl`, `NAME.test.jsonl`); a name ending in `.gz` is gzip-compressed. The
- *   dataset card is `README.md` in the same folder.
+ * @path: (nullable): the data file; with a split, the files are named by
+ *   arb_export_split_path() from it (`NAME.train.jsonl`, `NAME.test.jsonl`); a name ending in
+ *   `.gz` is gzip-compressed. The dataset card is `README.md` in the same folder. Not used by a
+ *   preview, where it may be NULL.
+ * @cancellable: (nullable): stops the export within a few thousand rows (or inside a long SQL
+ *   statement) with %G_IO_ERROR_CANCELLED; nothing is left behind.
  *
  * Writes the export (see the top of this file for the rules) and its dataset card. Every file
  * appears whole or not at all.
+ *
+ * With @options->preview_records N > 0 it writes nothing: it makes the same decisions and
+ * counts every rule's kept and dropped items as the export would (the result's counts equal
+ * the export's), and keeps in memory only the first N rows of the data file, in
+ * #ArbExportResult.preview; the other rows are counted without being made (the pairwise and
+ * verdict formats; step-wise and token-level rows are made, as their identical rows are found
+ * by their text). No card, no gzip, no files.
  *
  * Returns: (transfer full) (nullable): what each rule kept and dropped, and the files written
  */
@@ -2750,7 +2871,8 @@ arb_workspace_export (ArbWorkspace            *self,
   gboolean ok = FALSE;
 
   g_return_val_if_fail (ARB_IS_WORKSPACE (self), NULL);
-  g_return_val_if_fail (path != NULL && options != NULL, NULL);
+  g_return_val_if_fail (options != NULL, NULL);
+  g_return_val_if_fail (path != NULL || options->preview_records > 0, NULL);
 
   if (!check_options (options, error))
     return NULL;
@@ -2773,6 +2895,24 @@ arb_workspace_export (ArbWorkspace            *self,
     }
 
   result->files = g_ptr_array_new_with_free_func (g_free);
+  ex.ws = self;
+  ex.options = options;
+  ex.result = result;
+  ex.systems = systems;
+  ex.row = row;
+  ex.cancellable = cancellable;
+  ex.prompt_messages = prompt_messages;
+  ex.prompt_text = prompt_text;
+  ex.scratch = scratch;
+  if (options->preview_records > 0)
+    {
+      if (cancellable != NULL)
+        sqlite3_progress_handler (_arb_workspace_get_db (self), 4096, interrupt_if_cancelled,
+                                  cancellable);
+      ok = export_preview (&ex, error) != NULL;
+      goto out;
+    }
+
   dir = g_path_get_dirname (path);
   card_path = g_build_filename (dir, "README.md", NULL);
   if (!options->no_card && !card_may_overwrite (card_path, error))
@@ -2792,15 +2932,9 @@ arb_workspace_export (ArbWorkspace            *self,
       return NULL;
     }
 
-  ex.ws = self;
-  ex.options = options;
-  ex.result = result;
-  ex.systems = systems;
-  ex.row = row;
-  ex.cancellable = cancellable;
-  ex.prompt_messages = prompt_messages;
-  ex.prompt_text = prompt_text;
-  ex.scratch = scratch;
+  if (cancellable != NULL)
+    sqlite3_progress_handler (_arb_workspace_get_db (self), 4096, interrupt_if_cancelled,
+                              cancellable);
   if ((ex.main = out_open (main_path, error)) == NULL ||
       (split_path != NULL && (ex.split = out_open (split_path, error)) == NULL))
     goto out;
@@ -2857,6 +2991,16 @@ arb_workspace_export (ArbWorkspace            *self,
   ok = TRUE;
 
 out:
+  if (cancellable != NULL)
+    sqlite3_progress_handler (_arb_workspace_get_db (self), 0, NULL, NULL);
+  if (!ok && g_cancellable_is_cancelled (cancellable) &&
+      (error == NULL || *error == NULL ||
+       !g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_CANCELLED)))
+    {
+      /* SQLite's "interrupted" and the like: say what happened */
+      g_clear_error (error);
+      g_cancellable_set_error_if_cancelled (cancellable, error);
+    }
   g_clear_pointer (&ex.main, out_free);
   g_clear_pointer (&ex.split, out_free);
   g_clear_pointer (&card_out, out_free);

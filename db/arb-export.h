@@ -91,6 +91,9 @@ typedef struct
   ArbExportProgressFunc progress;     /* NULL: none */
   gpointer            progress_data;
   const char         *command;        /* the command line that reproduces it, for the card */
+  guint               preview_records;/* > 0: a preview: the same rules and counts, but no file
+                                       * and no card; the first N rows of the data file (the
+                                       * train file with a split) in ArbExportResult.preview */
 } ArbExportOptions;
 
 void arb_export_options_init (ArbExportOptions *options);
@@ -124,7 +127,12 @@ typedef struct
   gint64     tokens_in_span; /* token-level: of which inside a span */
   gint64     rows;           /* rows written, all files */
   gint64     rows_split;     /* of which in the split file */
-  GPtrArray *files;          /* (element-type utf8): paths written, data first, card last */
+  GPtrArray *files;          /* (element-type utf8): paths written, data first, card last;
+                              * empty for a preview */
+  char      *preview;        /* preview only: the data file's beginning as it would be written:
+                              * (verdicts-csv: the header row and) the first preview_records
+                              * rows, each with its line end; NULL for an export */
+  gint64     preview_rows;   /* rows in preview */
 } ArbExportResult;
 
 void arb_export_result_free (ArbExportResult *result);

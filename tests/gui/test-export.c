@@ -95,6 +95,22 @@ test_preview_and_export (void)
   }
   g_assert_cmpint (majority, ==, 153);
 
+  /* The preview made only its first five records, byte for byte the CLI file's first five
+   * lines, and says how long the count took. */
+  {
+    g_autofree char *contents = NULL;
+    g_auto(GStrv) lines = NULL;
+    g_autoptr(GString) head = g_string_new (NULL);
+    GtkLabel *status = GTK_LABEL (arb_gui_test_find (GTK_WIDGET (page), "export-status"));
+
+    g_assert_true (g_file_get_contents (cli_out, &contents, NULL, NULL));
+    lines = g_strsplit (contents, "\n", 6);
+    for (guint i = 0; i < 5; i++)
+      g_string_append_printf (head, "%s\n", lines[i]);
+    g_assert_cmpstr (arb_export_page_get_preview (page), ==, head->str);
+    g_assert_true (g_str_has_prefix (gtk_label_get_text (status), "Counted in "));
+  }
+
   /* The first records: JSON rows of prompt, chosen and rejected. */
   {
     g_auto(GStrv) lines = g_strsplit (arb_export_page_get_preview (page), "\n", -1);
