@@ -1551,6 +1551,7 @@ export_verdicts (Export  *ex,
 
       if (cancelled (ex, ++n, error))
         goto fail;
+      report_progress (ex, n);
       ex->result->considered++;
       if (sqlite3_column_int (stmt, 21) != 0)
         {
@@ -2813,6 +2814,9 @@ export_preview (Export  *ex,
     ok = export_token_level (ex, error);
   else
     ok = export_verdicts (ex, error);
+  /* cancelled after the last check: still cancelled, never a result */
+  if (ok && g_cancellable_set_error_if_cancelled (ex->cancellable, error))
+    ok = FALSE;
   _arb_workspace_exec (ex->ws, "COMMIT", NULL);
   _arb_workspace_exec (ex->ws, "PRAGMA temp_store = MEMORY", NULL);
   if (ok && ex->options->progress != NULL)
@@ -2959,6 +2963,9 @@ arb_workspace_export (ArbWorkspace            *self,
     ok = export_token_level (&ex, error);
   else
     ok = export_verdicts (&ex, error);
+  /* cancelled after the last check: still cancelled, and no file appears */
+  if (ok && g_cancellable_set_error_if_cancelled (cancellable, error))
+    ok = FALSE;
   if (ok && options->progress != NULL)
     options->progress (ex.total, ex.total, result->rows, options->progress_data);
   if (ok && !options->no_card)

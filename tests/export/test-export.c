@@ -17,6 +17,7 @@
 
 #include "arb-json-reader.h"   /* json-c, with g_autoptr (json_object) */
 
+#include "arb-export.h"
 #include "arb-queue.h"
 #include "arb-workspace.h"
 #include "../arb-test-util.h"
@@ -1335,6 +1336,289 @@ test_flag_and_adjudicator (void)
 
 /* ---- never half a file ------------------------------------------------------------------- */
 
+/* ---- the preview: the export's counts, its first rows, nothing written --------------------- */
+
+#define PREVIEW_N 3
+
+static guint n_entries (const char *dir);
+
+/* Every count of a result, by name, for comparing a preview with an export. */
+#define RESULT_COUNTS(X) X (considered) X (adjudicated) X (flagged) X (not_text) X (multi_turn) \
+  X (disagreement) X (low_agreement) X (ties) X (same_text) X (duplicates) X (no_steps) X (empty) \
+  X (labels_true) X (labels_false) X (neutral) X (cut_unlabelled) X (cut_disputed) \
+  X (cut_neutral) X (cut_error) X (spans) X (tokenized) X (untokenized) X (tokens) \
+  X (tokens_in_span) X (rows) X (rows_split)
+
+static void
+assert_same_counts (const char            *what,
+                    const ArbExportResult *full,
+                    const ArbExportResult *preview)
+{
+#define CHECK(field) \
+  if (full->field != preview->field) \
+    g_error ("%s: " #field ": the export counts %" G_GINT64_FORMAT ", the preview %" \
+             G_GINT64_FORMAT, what, full->field, preview->field);
+  RESULT_COUNTS (CHECK)
+#undef CHECK
+}
+
+/* Exports @o into @dir and previews it: the same counts, the preview is the data file's first
+ * PREVIEW_N rows byte for byte, and the preview wrote nothing. */
+static void
+check_preview (ArbWorkspace           *ws,
+               const char             *dir,
+               const char             *what,
+               const ArbExportOptions *o)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = g_build_filename (dir, o->format == ARB_EXPORT_VERDICTS_CSV
+                                                ? "data.csv" : "data.jsonl", NULL);
+  g_autoptr(ArbExportResult) full = NULL, preview = NULL;
+  g_autofree char *contents = NULL;
+  ArbExportOptions po = *o;
+  gboolean csv = o->format == ARB_EXPORT_VERDICTS_CSV;
+  const char *end = csv ? "\r\n" : "\n";
+  gint64 ends = 0, in_main;
+  guint before;
+
+  full = arb_workspace_export (ws, out, o, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (full);
+  before = n_entries (dir);
+  po.preview_records = PREVIEW_N;
+  preview = arb_workspace_export (ws, NULL, &po, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (preview);
+  g_test_message ("%s: %" G_GINT64_FORMAT " rows (%" G_GINT64_FORMAT " in the split), "
+                  "%" G_GINT64_FORMAT " in the preview", what, full->rows, full->rows_split,
+                  preview->preview_rows);
+  assert_same_counts (what, full, preview);
+  g_assert_cmpuint (n_entries (dir), ==, before);
+  g_assert_cmpuint (preview->files->len, ==, 0);
+  g_assert_null (full->preview);
+
+  in_main = full->rows - full->rows_split;
+  g_assert_cmpint (preview->preview_rows, ==, MIN (PREVIEW_N, in_main));
+  g_assert_true (g_file_get_contents (full->files->pdata[0], &contents, NULL, NULL));
+  g_assert_nonnull (preview->preview);
+  if (!g_str_has_prefix (contents, preview->preview))
+    g_error ("%s: the preview is not the beginning of %s:\n%.300s", what,
+             (char *) full->files->pdata[0], preview->preview);
+  for (const char *p = preview->preview; (p = strstr (p, end)) != NULL; p += strlen (end))
+    ends++;
+  /* each row ends with its line end (CSV: the header row too; a CSV field's own line breaks
+   * are \n alone) */
+  g_assert_cmpint (ends, ==, preview->preview_rows + (csv ? 1 : 0));
+  if (in_main > PREVIEW_N)
+    g_assert_cmpuint (strlen (preview->preview), <, strlen (contents));
+  else
+    g_assert_cmpstr (preview->preview, ==, contents);
+  for (guint i = 0; i < full->files->len; i++)
+    g_unlink (full->files->pdata[i]);
+}
+
+static void
+test_preview_counts (void)
+{
+  static const char *const samples[][2] = {
+    { PANDALM, "pandalm" }, { HH, "hh-rlhf" }, { FGRLHF, "finegrained-rlhf" },
+  };
+  static const ArbExportFormat pairwise[] = {
+    ARB_EXPORT_TRL_PREFERENCE, ARB_EXPORT_TRL_KTO, ARB_EXPORT_OPENRLHF,
+  };
+  static const ArbExportPolicy policies[] = {
+    ARB_EXPORT_POLICY_MAJORITY, ARB_EXPORT_POLICY_MEAN, ARB_EXPORT_POLICY_UNANIMOUS,
+  };
+  guint cases = 0;
+
+  for (guint k = 0; k < G_N_ELEMENTS (samples) + 1; k++)
+    {
+      g_auto(ArbTestRun) run = { 0 };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(ArbWorkspace) ws = NULL;
+      g_autofree char *dir = NULL;
+      gboolean bbm = k == G_N_ELEMENTS (samples);
+      gboolean fg = !bbm && g_str_equal (samples[k][1], "finegrained-rlhf");
+      Fixture f;
+
+      if (bbm)
+        fixture_init_bbm (&f);
+      else
+        fixture_init (&f, samples[k][0], samples[k][1]);
+      if (fg)
+        {
+          g_autoptr(json_object) t = expect ("tokenize", f.ws, "ws5", NULL);
+
+          g_assert_cmpint (count_of (t, "tokenized"), >, 0);
+        }
+      dir = subdir (&f, "preview");
+      ws = arb_workspace_open (f.ws, &error);
+      g_assert_no_error (error);
+
+      /* The pairwise formats under each policy, ties dropped and kept, a minimum agreement,
+       * a margin, the conversational and implicit forms and a split. */
+      for (guint i = 0; !bbm && !fg && i < G_N_ELEMENTS (pairwise); i++)
+        for (guint p = 0; p < G_N_ELEMENTS (policies); p++)
+          for (guint v = 0; v < 6; v++)
+            {
+              ArbExportOptions o;
+              g_autofree char *what = NULL;
+
+              arb_export_options_init (&o);
+              o.format = pairwise[i];
+              o.policy = policies[p];
+              o.no_card = TRUE;
+              o.keep_ties = v == 1 && pairwise[i] != ARB_EXPORT_TRL_KTO;
+              o.min_agreement = v == 2 ? 0.9 : 0;
+              o.margin = v == 3 && pairwise[i] != ARB_EXPORT_TRL_KTO
+                         ? ARB_EXPORT_MARGIN_STRENGTH : ARB_EXPORT_MARGIN_NONE;
+              o.conversational = v == 4;
+              o.implicit_prompt = v == 4 && pairwise[i] == ARB_EXPORT_TRL_PREFERENCE;
+              if (v == 5)
+                {
+                  o.split_name = "test";
+                  o.split_fraction = 0.3;
+                  o.seed = 7;
+                }
+              what = g_strdup_printf ("%s %s %s variant %u", samples[k][1],
+                                      arb_export_format_to_string (o.format),
+                                      arb_export_policy_to_string (o.policy), v);
+              check_preview (ws, dir, what, &o);
+              cases++;
+            }
+      /* The verdict formats, with and without a split. */
+      for (guint i = 0; !bbm && !fg && i < 4; i++)
+        {
+          ArbExportOptions o;
+          g_autofree char *what = NULL;
+
+          arb_export_options_init (&o);
+          o.format = i % 2 ? ARB_EXPORT_VERDICTS_CSV : ARB_EXPORT_VERDICTS_JSONL;
+          o.no_card = TRUE;
+          o.all_raters = TRUE;
+          if (i >= 2)
+            {
+              o.split_name = "test";
+              o.split_fraction = 0.5;
+            }
+          what = g_strdup_printf ("%s %s %u", samples[k][1],
+                                  arb_export_format_to_string (o.format), i);
+          check_preview (ws, dir, what, &o);
+          cases++;
+        }
+      /* trl-stepwise: the policies, neutral and after-error rules. */
+      for (guint i = 0; bbm && i < 3 * 3 * 2; i++)
+        {
+          ArbExportOptions o;
+          g_autofree char *what = NULL;
+
+          arb_export_options_init (&o);
+          o.format = ARB_EXPORT_TRL_STEPWISE;
+          o.no_card = TRUE;
+          o.policy = policies[i % 3];
+          o.neutral = (ArbExportNeutral) ((i / 3) % 3);
+          o.after_error = (ArbExportAfterError) (i / 9);
+          o.conversational = i == 4;
+          what = g_strdup_printf ("bbm trl-stepwise %u", i);
+          check_preview (ws, dir, what, &o);
+          cases++;
+        }
+      /* token-level, with and without tokens, every overlap rule. */
+      for (guint i = 0; (bbm || fg) && i < (fg ? 4 : 1); i++)
+        {
+          ArbExportOptions o;
+          g_autofree char *what = NULL;
+
+          arb_export_options_init (&o);
+          o.format = ARB_EXPORT_TOKEN_LEVEL;
+          o.no_card = TRUE;
+          if (i > 0)
+            {
+              o.tokenizer = "ws5";
+              o.overlap = (ArbExportOverlap) (i - 1);
+            }
+          what = g_strdup_printf ("%s token-level %u", bbm ? "bbm" : "finegrained", i);
+          check_preview (ws, dir, what, &o);
+          cases++;
+        }
+      g_clear_object (&ws);
+      fixture_clear (&f);
+    }
+  g_test_message ("%u previews compared with their exports", cases);
+}
+
+/* Cancels the export from its own progress report, in the middle of its rows. */
+static void
+cancel_on_progress (gint64   done,
+                    gint64   total,
+                    gint64   rows,
+                    gpointer user_data)
+{
+  if (done < total)
+    g_cancellable_cancel (user_data);
+}
+
+static void
+test_preview_cancel (void)
+{
+  static const ArbExportFormat formats[] = {
+    ARB_EXPORT_TRL_PREFERENCE, ARB_EXPORT_TRL_KTO, ARB_EXPORT_VERDICTS_JSONL,
+    ARB_EXPORT_VERDICTS_CSV,
+  };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArbWorkspace) ws = NULL;
+  g_autofree char *dir = NULL;
+  Fixture f;
+
+  fixture_init (&f, HH, "hh-rlhf");
+  dir = subdir (&f, "cancel");
+  ws = arb_workspace_open (f.ws, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (formats) * 2 * 2; i++)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      g_autoptr(ArbExportResult) r = NULL;
+      g_autofree char *out = g_build_filename (dir, "data.jsonl", NULL);
+      gboolean preview = i % 2, midway = (i / 2) % 2;
+      ArbExportOptions o;
+      gint64 t0;
+
+      arb_export_options_init (&o);
+      o.format = formats[i / 4];
+      o.no_card = TRUE;
+      o.preview_records = preview ? PREVIEW_N : 0;
+      if (midway)
+        {
+          /* the progress is reported every 256 items: HH's 300 comparisons and verdicts have
+           * it once before the end */
+          o.progress = cancel_on_progress;
+          o.progress_data = cancellable;
+        }
+      else
+        g_cancellable_cancel (cancellable);
+      t0 = g_get_monotonic_time ();
+      r = arb_workspace_export (ws, preview ? NULL : out, &o, cancellable, &error);
+      g_test_message ("%s %s, cancelled %s: %.1f ms", preview ? "preview" : "export",
+                      arb_export_format_to_string (o.format), midway ? "midway" : "before",
+                      (g_get_monotonic_time () - t0) / 1e3);
+      g_assert_null (r);
+      g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+      g_clear_error (&error);
+      g_assert_cmpuint (n_entries (dir), ==, 0);
+
+      /* the workspace is as it was: the next export runs */
+      g_cancellable_reset (cancellable);
+      o.progress = NULL;
+      r = arb_workspace_export (ws, preview ? NULL : out, &o, cancellable, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (r);
+      g_assert_cmpint (r->rows, >, 0);
+      g_unlink (out);
+    }
+  g_clear_object (&ws);
+  fixture_clear (&f);
+}
+
 static guint
 n_entries (const char *dir)
 {
@@ -1491,5 +1775,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/export/flag-adjudicator", test_flag_and_adjudicator);
   g_test_add_func ("/arbiter/export/never-half-written", test_never_half_written);
   g_test_add_func ("/arbiter/export/usage", test_usage);
+  g_test_add_func ("/arbiter/export/preview/counts", test_preview_counts);
+  g_test_add_func ("/arbiter/export/preview/cancel", test_preview_cancel);
   return g_test_run ();
 }
