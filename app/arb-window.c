@@ -19,6 +19,7 @@
 #include "arb-dashboard-page.h"
 #include "arb-export-page.h"
 #include "arb-pack-dialogs.h"
+#include "arb-tokenize-dialog.h"
 #include "arb-judges-page.h"
 #include "arb-review-page.h"
 #include "arb-spans-page.h"
@@ -602,6 +603,11 @@ update_actions (ArbWindow *self)
   /* Packs are written from and merged into the origin, never from within a pack. */
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pack-out", open && !importing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.pack-in", open && !importing);
+  /* Tokenizing is the owner's work, not an annotator's (the menu hides it under --annotator). */
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.tokenize",
+                                 open && !importing &&
+                                 (get_app (self) == NULL ||
+                                  !arb_application_get_annotator_forced (get_app (self))));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.open-workspace", !importing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-workspace", !importing);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.cancel-import", importing);
@@ -1295,6 +1301,14 @@ pack_in_action (GtkWidget  *widget,
 }
 
 static void
+tokenize_action (GtkWidget  *widget,
+                 const char *action,
+                 GVariant   *param)
+{
+  arb_tokenize_dialog_present (ARB_WINDOW (widget));
+}
+
+static void
 cancel_import_action (GtkWidget  *widget,
                       const char *action,
                       GVariant   *param)
@@ -1560,6 +1574,7 @@ arb_window_class_init (ArbWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.pack-out", NULL, pack_out_action);
   gtk_widget_class_install_action (widget_class, "win.show-page", "s", show_page_action);
   gtk_widget_class_install_action (widget_class, "win.pack-in", NULL, pack_in_action);
+  gtk_widget_class_install_action (widget_class, "win.tokenize", NULL, tokenize_action);
   gtk_widget_class_install_action (widget_class, "win.show-import-report", NULL,
                                    show_import_report_action);
 }
