@@ -10,7 +10,11 @@
  *   reference  the floor for the same bytes: one SQL query that reads the same prompt and the
  *              two texts of every decided comparison (no aggregation, no rules, no JSON) and
  *              writes them through a plain 256 KiB stdio buffer to a file, synced. What is
- *              left between the two is the export's own work.
+ *              left between the two is the export's own work;
+ *   preview    the Export page's preview of the same choices (arb_workspace_export with
+ *              preview_records 5: the same counts, five rows, nothing written), its time next
+ *              to the export's and its peak RSS; then a preview cancelled 0.5 s in, and how
+ *              long it took to return after the cancel.
  *
  * It checks the export (rows, every line a JSON object) and prints MB/s of output and peak RSS
  * for both, against the targets (at least 100 MB/s, RSS under 64 MB). It fails only when
@@ -35,6 +39,7 @@
 #include <sqlite3.h>
 
 #include "arb-bench-data.h"
+#include "arb-export.h"
 #include "arb-workspace-private.h"
 
 #define TARGET_MB_S 100.0
@@ -227,6 +232,91 @@ child_reference (const char *ws,
   return 0;
 }
 
+/* The preview, in the child: the page's choices (trl-preference, majority, ties dropped), five
+ * records; prints its counts. */
+static int
+child_preview (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArbWorkspace) ws = arb_workspace_open (path, &error);
+  g_autoptr(ArbExportResult) r = NULL;
+  ArbExportOptions o;
+
+  if (ws == NULL)
+    {
+      g_printerr ("preview: %s\n", error->message);
+      return 1;
+    }
+  arb_export_options_init (&o);
+  o.preview_records = 5;
+  r = arb_workspace_export (ws, NULL, &o, NULL, &error);
+  if (r == NULL)
+    {
+      g_printerr ("preview: %s\n", error->message);
+      return 1;
+    }
+  printf ("%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT
+          " %zu\n", r->rows, r->considered, r->ties, r->preview_rows, strlen (r->preview));
+  return 0;
+}
+
+typedef struct
+{
+  GCancellable *cancellable;
+  gint64        cancelled_at;
+} Canceller;
+
+static gboolean
+cancel_now (gpointer data)
+{
+  Canceller *c = data;
+
+  c->cancelled_at = g_get_monotonic_time ();
+  g_cancellable_cancel (c->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+cancel_thread (gpointer data)
+{
+  g_usleep (G_USEC_PER_SEC / 2);
+  cancel_now (data);
+  return NULL;
+}
+
+/* A preview cancelled 0.5 s in, in the child: prints the milliseconds from the cancel to the
+ * return. */
+static int
+child_cancel (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(ArbWorkspace) ws = arb_workspace_open (path, &error);
+  g_autoptr(ArbExportResult) r = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  Canceller c = { cancellable, 0 };
+  GThread *thread;
+  ArbExportOptions o;
+
+  if (ws == NULL)
+    {
+      g_printerr ("cancel: %s\n", error->message);
+      return 1;
+    }
+  arb_export_options_init (&o);
+  o.preview_records = 5;
+  thread = g_thread_new ("cancel", cancel_thread, &c);
+  r = arb_workspace_export (ws, NULL, &o, cancellable, &error);
+  g_thread_join (thread);
+  if (r != NULL || !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_printerr ("cancel: the preview was not cancelled: %s\n",
+                  error != NULL ? error->message : "it finished");
+      return 1;
+    }
+  printf ("%.1f\n", (g_get_monotonic_time () - c.cancelled_at) / 1e3);
+  return 0;
+}
+
 typedef struct
 {
   double  seconds;
@@ -327,10 +417,14 @@ main (int    argc,
   g_autofree char *dir = NULL, *ws = NULL, *out = NULL, *ref = NULL;
   gint64 decided = -1, rows, bytes, ref_bytes;
   gboolean ok = TRUE, rows_ok = FALSE;
-  Run ex, rf;
+  Run ex, rf, pv, cn;
 
   if (argc == 4 && g_str_equal (argv[1], "--child-reference"))
     return child_reference (argv[2], argv[3]);
+  if (argc == 3 && g_str_equal (argv[1], "--child-preview"))
+    return child_preview (argv[2]);
+  if (argc == 3 && g_str_equal (argv[1], "--child-cancel"))
+    return child_cancel (argv[2]);
   if (cli == NULL)
     {
       g_printerr ("bench-export: ARB_CLI must name arbiter-cli (meson test sets it)\n");
@@ -384,6 +478,43 @@ main (int    argc,
   g_print ("export / reference: %.2f of the reference's MB/s (%.2f s against %.2f s for %.2f of "
            "its bytes)\n", (bytes / ex.seconds) / (ref_bytes / rf.seconds), ex.seconds,
            rf.seconds, (double) bytes / ref_bytes);
+
+  /* The preview of the same choices: the same counts as the export, five rows, no file. */
+  pv = run_child ((const char *[]) { argv[0], "--child-preview", ws, NULL }, dir);
+  if (!pv.ok)
+    {
+      g_printerr ("bench-export: the preview failed:\n%s", pv.err);
+      return 1;
+    }
+  {
+    gint64 p_rows = -1, p_considered = -1, p_ties = -1, p_records = -1, p_bytes = -1;
+
+    sscanf (pv.out, "%" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %" G_GINT64_FORMAT " %"
+            G_GINT64_FORMAT " %" G_GINT64_FORMAT, &p_rows, &p_considered, &p_ties, &p_records,
+            &p_bytes);
+    g_print ("preview (5 records, the same counts, nothing written): %" G_GINT64_FORMAT
+             " rows counted, %" G_GINT64_FORMAT " records (%" G_GINT64_FORMAT " bytes) kept, in "
+             "%.2f s: %.3f of the export's time (%.1fx faster); peak RSS %.1f MB\n", p_rows,
+             p_records, p_bytes, pv.seconds, pv.seconds / ex.seconds, ex.seconds / pv.seconds,
+             pv.rss_mb);
+    if (p_rows != rows || p_records != MIN (5, rows))
+      {
+        g_print ("FAILED: the preview counts %" G_GINT64_FORMAT " rows and kept %"
+                 G_GINT64_FORMAT ", the export wrote %" G_GINT64_FORMAT "\n", p_rows, p_records,
+                 rows);
+        ok = FALSE;
+      }
+  }
+  cn = run_child ((const char *[]) { argv[0], "--child-cancel", ws, NULL }, dir);
+  if (!cn.ok)
+    {
+      g_printerr ("bench-export: the cancelled preview:\n%s", cn.err);
+      ok = FALSE;
+    }
+  else
+    g_print ("preview cancelled 0.5 s in: returned G_IO_ERROR_CANCELLED %.1f ms after the "
+             "cancel\n", g_ascii_strtod (cn.out, NULL));
+
   g_unlink (out);
   g_unlink (ref);
   {
