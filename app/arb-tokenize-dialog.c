@@ -13,6 +13,7 @@
 
 #include <glib/gi18n.h>
 
+#include "arb-spans-page.h"
 #include "arb-tokenize-dialog.h"
 #include "arb-tokenize-run.h"
 
@@ -265,10 +266,15 @@ job_done (GObject      *source,
   if (window != NULL)
     {
       arb_window_set_task_progress (window, NULL, -1);
-      /* The Spans page lists the tokenizers of the response it shows. First, so that the
-       * run's toast is the last word rather than news of the pages reloading. */
-      if (job->result.tokenized > 0)
-        arb_window_workspace_settings_changed (window);
+      /* The Spans page lists the tokenizers of the response it shows: it reads them again.
+       * (Its annotator is copied: setting the workspace frees the page's own.) */
+      if (job->result.tokenized > 0 && arb_window_get_workspace (window) != NULL)
+        {
+          ArbSpansPage *spans = ARB_SPANS_PAGE (arb_window_get_page (window, "spans"));
+          g_autofree char *who = g_strdup (arb_spans_page_get_annotator (spans));
+
+          arb_spans_page_set_workspace (spans, arb_window_get_workspace (window), who);
+        }
       arb_window_toast (window, text);
     }
   if (dialog == NULL)
