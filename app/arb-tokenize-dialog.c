@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <string.h>
+
 #include <glib/gi18n.h>
 
 #include "arb-spans-page.h"
@@ -210,16 +212,33 @@ outcome_text (Job          *job,
                                       "tokenize again for the rest", r->tokenized),
                             (long long) r->tokenized);
   if (error != NULL)
-    return g_strdup_printf (_("Could not tokenize with %s: %s"), job->tokenizer, error->message);
+    {
+      /* The run's advice names the command line's option; here it is the form's Context. */
+      static const char cli_advice[] = "; give --context alone or --context chat";
+      g_autofree char *why = g_strdup (error->message);
+
+      if (g_str_has_suffix (why, cli_advice))
+        {
+          why[strlen (why) - strlen (cli_advice)] = '\0';
+          return g_strdup_printf (_("Could not tokenize with %s: %s. Choose Alone or In chat "
+                                    "context under Context."), job->tokenizer, why);
+        }
+      return g_strdup_printf (_("Could not tokenize with %s: %s"), job->tokenizer, why);
+    }
   if (r->tokenized == 0 && r->failed == 0)
     return g_strdup_printf (ngettext ("The %lld response is tokenized with %s already",
                                       "All %lld responses are tokenized with %s already",
                                       r->generations),
                             (long long) r->generations, job->tokenizer);
-  text = g_strdup_printf (ngettext ("Tokenized %lld response with %s (%lld from the cache)",
-                                    "Tokenized %lld responses with %s (%lld from the cache)",
-                                    r->tokenized),
-                          (long long) r->tokenized, job->tokenizer, (long long) r->cached);
+  if (r->cached > 0)
+    text = g_strdup_printf (ngettext ("Tokenized %lld response with %s (%lld from the cache)",
+                                      "Tokenized %lld responses with %s (%lld from the cache)",
+                                      r->tokenized),
+                            (long long) r->tokenized, job->tokenizer, (long long) r->cached);
+  else
+    text = g_strdup_printf (ngettext ("Tokenized %lld response with %s",
+                                      "Tokenized %lld responses with %s", r->tokenized),
+                            (long long) r->tokenized, job->tokenizer);
   if (r->fell_back)
     {
       char *more = g_strdup_printf (_("%s; the server applies no chat template, so each "

@@ -408,6 +408,7 @@ test_run (void)
   g_test_message ("toast: %s", toast);
   g_assert_true (g_str_has_prefix (toast, "Tokenized 12 responses with test/llama-3"));
   g_assert_null (strstr (toast, "failed"));
+  g_assert_null (strstr (toast, "from the cache"));
   g_assert_cmpint (n_tokenized ("test/llama-3"), ==, N_GENERATIONS);
   assert_tiled ("test/llama-3");
 
@@ -454,6 +455,9 @@ test_refused (void)
   g_test_message ("toast: %s", toast);
   g_assert_true (g_str_has_prefix (toast, "Could not tokenize with test/refused: "));
   g_assert_true (strstr (toast, "onnect") != NULL || strstr (toast, "refused") != NULL);
+  /* The advice is the form's, not the command line's. */
+  g_assert_null (strstr (toast, "--context"));
+  g_assert_nonnull (strstr (toast, "Choose Alone or In chat context under Context."));
   /* The form stays open with the same words, to be corrected. */
   msg = arb_tokenize_dialog_get_message (dialog);
   g_assert_cmpstr (msg, ==, toast);
@@ -497,6 +501,12 @@ test_cancel (void)
   g_test_message ("kept %" G_GINT64_FORMAT " of %d", kept, N_GENERATIONS);
   g_assert_cmpint (kept, >=, 2);
   g_assert_cmpint (kept, <, N_GENERATIONS);
+  {
+    g_autofree char *said = g_strdup_printf ("Tokenizing cancelled: %" G_GINT64_FORMAT
+                                             " responses tokenized are kept", kept);
+
+    g_assert_true (g_str_has_prefix (toast, said));
+  }
   g_assert_cmpfloat (arb_window_get_task_progress (window), <, 0);
 
   /* The dialog remembers the form; the rerun sends the rest. */
