@@ -11,6 +11,7 @@
 #include "config.h"
 
 #include <gdk/x11/gdkx.h>
+#include <locale.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -535,6 +536,50 @@ test_cancel (void)
   arb_gui_test_flush ();
 }
 
+/* In a subprocess: `arbiter --annotator NAME WORKSPACE`; once its window is up, says whether
+ * Tokenize Responses… opens (the parent reads it). */
+static gboolean
+report_annotator_window (gpointer user_data)
+{
+  static guint polls;
+  ArbApplication *a = user_data;
+  GtkWindow *w = gtk_application_get_active_window (GTK_APPLICATION (a));
+
+  if ((w == NULL || !gtk_widget_get_mapped (GTK_WIDGET (w)) ||
+       arb_window_get_workspace (ARB_WINDOW (w)) == NULL) && polls++ < 200)
+    return G_SOURCE_CONTINUE;
+  g_assert_true (ARB_IS_WINDOW (w));
+  g_assert_nonnull (arb_window_get_workspace (ARB_WINDOW (w)));
+  g_assert_true (arb_application_get_annotator_forced (a));
+  gtk_widget_activate_action (GTK_WIDGET (w), "win.tokenize", NULL);
+  arb_gui_test_flush ();
+  g_print ("tokenize-dialog=%s\n",
+           g_object_get_data (G_OBJECT (w), "arb-tokenize-dialog") != NULL ? "shown" : "none");
+  g_application_quit (G_APPLICATION (a));
+  return G_SOURCE_REMOVE;
+}
+
+/* Someone labelling under --annotator does not tokenize the owner's workspace. */
+static void
+test_annotator (void)
+{
+  if (g_test_subprocess ())
+    {
+      /* main()'s application: a second one could not register on the bus. */
+      ArbApplication *a = app;
+      const char *args[] = { "arbiter", "--annotator", "zoë", NULL, NULL };
+
+      make_workspace ();
+      args[3] = ws_path;
+      setlocale (LC_ALL, "C.UTF-8");
+      g_timeout_add (50, report_annotator_window, a);
+      exit (g_application_run (G_APPLICATION (a), 4, (char **) args));
+    }
+  g_test_trap_subprocess (NULL, 60 * G_USEC_PER_SEC, G_TEST_SUBPROCESS_DEFAULT);
+  g_test_trap_assert_passed ();
+  g_test_trap_assert_stdout ("*tokenize-dialog=none\n*");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -556,6 +601,7 @@ main (int    argc,
   g_test_add_func ("/arbiter/gui/tokenize-dialog/run", test_run);
   g_test_add_func ("/arbiter/gui/tokenize-dialog/refused", test_refused);
   g_test_add_func ("/arbiter/gui/tokenize-dialog/cancel", test_cancel);
+  g_test_add_func ("/arbiter/gui/tokenize-dialog/annotator", test_annotator);
   status = g_test_run ();
 
   g_output_stream_close (g_subprocess_get_stdin_pipe (server), NULL, NULL);
