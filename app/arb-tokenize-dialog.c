@@ -72,6 +72,7 @@ struct _Job
   char               *key_env;
   ArbTokenizeOptions  options;
   GCancellable       *cancellable;
+  GApplication       *app;             /* held while the run goes on */
   GWeakRef            dialog;
   GWeakRef            window;
 
@@ -93,6 +94,7 @@ job_clear (Job *job)
   g_free (job->model);
   g_free (job->key_env);
   g_clear_object (&job->cancellable);
+  g_clear_object (&job->app);
   g_weak_ref_clear (&job->dialog);
   g_weak_ref_clear (&job->window);
   g_mutex_clear (&job->lock);
@@ -230,6 +232,14 @@ outcome_text (Job          *job,
                                       "All %lld responses are tokenized with %s already",
                                       r->generations),
                             (long long) r->generations, job->tokenizer);
+  if (r->tokenized == 0 && r->failed > 0)
+    return g_strdup_printf (ngettext ("Nothing tokenized with %s: the %lld response failed (%s)",
+                                      "Nothing tokenized with %s: all %lld responses failed, "
+                                      "the first: %s", r->failed),
+                            job->tokenizer, (long long) r->failed,
+                            r->failures != NULL && r->failures->len > 0
+                            ? (const char *) g_ptr_array_index (r->failures, 0)
+                            : _("no reason given"));
   if (r->cached > 0)
     text = g_strdup_printf (ngettext ("Tokenized %lld response with %s (%lld from the cache)",
                                       "Tokenized %lld responses with %s (%lld from the cache)",
@@ -279,6 +289,8 @@ job_done (GObject      *source,
   gboolean cancelled;
 
   g_task_propagate_boolean (G_TASK (result), &error);
+  if (job->app != NULL)
+    g_application_release (job->app);
   cancelled = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   job->finished = TRUE;
   text = outcome_text (job, error);
@@ -301,8 +313,10 @@ job_done (GObject      *source,
   g_assert (dialog->job == job);
   g_clear_pointer (&dialog->job, job_unref);
   set_running (dialog, FALSE);
-  /* A run that could not start or complete leaves the form open to be corrected. */
-  if (error != NULL && !cancelled)
+  /* A run that could not start or complete, or where every response failed, leaves the form
+   * open to be corrected, with the whole message (a toast may cut it short). */
+  if ((error != NULL && !cancelled) || (error == NULL && job->result.tokenized == 0 &&
+                                        job->result.failed > 0))
     {
       g_free (dialog->message);
       dialog->message = g_strdup (text);
@@ -485,6 +499,12 @@ run_action (GtkWidget  *widget,
   job->model = api == ARB_TOKENIZE_API_VLLM && *model != '\0' ? g_steal_pointer (&model) : NULL;
   job->key_env = *key_env != '\0' ? g_steal_pointer (&key_env) : NULL;
   job->cancellable = g_cancellable_new ();
+  /* Closing the last window cancels the run (the dialog goes with it); the application stays
+   * until the worker stopped and its connection is closed. */
+  job->app = g_application_get_default () != NULL ? g_object_ref (g_application_get_default ())
+                                                  : NULL;
+  if (job->app != NULL)
+    g_application_hold (job->app);
   job->todo = -1;
   job->options.endpoints = job->endpoints;
   job->options.n_endpoints = 1;

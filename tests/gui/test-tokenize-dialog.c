@@ -469,12 +469,22 @@ test_refused (void)
   /* Alone, every response fails by itself: counted, the first named, none stored. */
   fill (dialog, "http://127.0.0.1:1", "test/refused", 1, 4, 1);
   run_to_end (&dialog);
-  g_assert_null (dialog);
+  g_assert_nonnull (dialog);
   toast = arb_window_get_last_toast (window);
   g_test_message ("toast: %s", toast);
-  g_assert_true (g_str_has_prefix (toast, "Tokenized 0 responses with test/refused"));
-  g_assert_nonnull (strstr (toast, "12 failed, the first: generation "));
+  g_assert_true (g_str_has_prefix (toast, "Nothing tokenized with test/refused: all 12 responses "
+                                          "failed, the first: generation "));
+  g_assert_nonnull (strstr (toast, "onnect"));
+  g_assert_cmpstr (arb_tokenize_dialog_get_message (dialog), ==, toast);
   g_assert_cmpint (n_tokenized ("test/refused"), ==, 0);
+  g_assert_cmpint (n_tokenized (NULL), ==, 0);
+  g_assert_cmpint (sql_count ("SELECT count(*) FROM tokenizations WHERE tokenizer <> ?1",
+                              "test/llama-3"), ==, 0);
+
+  /* Cancel with no run going closes the form. */
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
+  gtk_widget_activate_action (GTK_WIDGET (dialog), "tokenize.cancel", NULL);
+  ARB_WAIT_UNTIL (dialog == NULL, 5);
 }
 
 static void
@@ -489,6 +499,7 @@ test_cancel (void)
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &dialog);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "tokenize.run", NULL));
   ARB_WAIT_UNTIL (n_tokenized ("test/cancelled") >= 2, 30);
+  screenshot (GTK_WIDGET (window), "tokenize-running.png");
   if (have_xdotool ())
     press_escape (GTK_WINDOW (dialog));
   else
