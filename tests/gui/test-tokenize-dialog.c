@@ -34,7 +34,7 @@ static ArbWindow *window;
 static char *tmpdir;
 static char *ws_path;
 static char *server_url;
-static GSubprocess *server;
+static GSubprocess *server;   /* 100 ms an answer: one request in flight leaves time to cancel */
 
 static gint64
 sql_count (const char *sql,
@@ -167,26 +167,43 @@ run_to_end (ArbTokenizeDialog **dialog)
   arb_gui_test_flush ();
 }
 
-static void
-spawn_server (void)
+/* The server answers after @delay ms; with @fault_rate, that share of requests gets HTTP 500. */
+static GSubprocess *
+spawn_server (const char  *log_name,
+              const char  *delay,
+              char       **out_url,
+              const char  *fault_rate)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDataInputStream) in = NULL;
   g_autofree char *line = NULL;
-  g_autofree char *log = g_build_filename (tmpdir, "server.log", NULL);
+  g_autofree char *log = g_build_filename (tmpdir, log_name, NULL);
   const char *exe = g_getenv ("ARB_TEST_SERVER");
+  GSubprocess *proc;
 
   g_assert_nonnull (exe);
-  /* 100 ms an answer: one request in flight leaves time to cancel. */
-  server = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
-                             &error, exe, "--log", log, "--delay", "100", "--exit-with-stdin",
-                             NULL);
+  proc = fault_rate == NULL
+         ? g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
+                             &error, exe, "--log", log, "--delay", delay, "--exit-with-stdin",
+                             NULL)
+         : g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDIN_PIPE,
+                             &error, exe, "--log", log, "--delay", delay, "--exit-with-stdin",
+                             "--faults", "500", "--fault-rate", fault_rate, NULL);
   g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (server));
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
   line = g_data_input_stream_read_line (in, NULL, NULL, &error);
   g_assert_no_error (error);
   g_assert_true (line != NULL && g_str_has_prefix (line, "PORT "));
-  server_url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
+  *out_url = g_strdup_printf ("http://127.0.0.1:%s", line + 5);
+  return proc;
+}
+
+static void
+stop_server (GSubprocess *proc)
+{
+  g_output_stream_close (g_subprocess_get_stdin_pipe (proc), NULL, NULL);
+  g_subprocess_wait (proc, NULL, NULL);
+  g_object_unref (proc);
 }
 
 static void
@@ -547,6 +564,44 @@ test_cancel (void)
   arb_gui_test_flush ();
 }
 
+/* A server that answers 500 to a share of the requests, tried once: the toast counts what
+ * failed and names the first; what was answered is stored, and a rerun does the rest. */
+static void
+test_partial (void)
+{
+  g_autofree char *faulty_url = NULL;
+  GSubprocess *faulty = spawn_server ("faulty.log", "0", &faulty_url, "0.4");
+  ArbTokenizeDialog *dialog = open_dialog ();
+  g_autofree char *want = NULL;
+  const char *toast;
+  gint64 stored;
+
+  fill (dialog, faulty_url, "test/faulty", 1, 4, 1);
+  run_to_end (&dialog);
+  g_assert_null (dialog);
+  stop_server (faulty);
+  toast = arb_window_get_last_toast (window);
+  g_test_message ("toast: %s", toast);
+  stored = n_tokenized ("test/faulty");
+  g_assert_cmpint (stored, >, 0);
+  g_assert_cmpint (stored, <, N_GENERATIONS);
+  want = g_strdup_printf ("Tokenized %" G_GINT64_FORMAT " responses with test/faulty; %"
+                          G_GINT64_FORMAT " failed", stored, N_GENERATIONS - stored);
+  g_assert_true (g_str_has_prefix (toast, want));
+  g_assert_nonnull (strstr (toast, "the first: generation "));
+  g_assert_nonnull (strstr (toast, "500"));
+
+  dialog = open_dialog ();
+  fill (dialog, server_url, "test/faulty", 1, 8, 6);
+  run_to_end (&dialog);
+  g_assert_null (dialog);
+  g_clear_pointer (&want, g_free);
+  want = g_strdup_printf ("Tokenized %" G_GINT64_FORMAT " response", N_GENERATIONS - stored);
+  g_assert_true (g_str_has_prefix (arb_window_get_last_toast (window), want));
+  g_assert_cmpint (n_tokenized ("test/faulty"), ==, N_GENERATIONS);
+  assert_tiled ("test/faulty");
+}
+
 /* In a subprocess: `arbiter --annotator NAME WORKSPACE`; once its window is up, says whether
  * Tokenize Responses… opens (the parent reads it). */
 static gboolean
@@ -606,18 +661,17 @@ main (int    argc,
   app = arb_application_new (G_APPLICATION_NON_UNIQUE);
   g_application_register (G_APPLICATION (app), NULL, &error);
   g_assert_no_error (error);
-  spawn_server ();
+  server = spawn_server ("server.log", "100", &server_url, NULL);
 
   g_test_add_func ("/arbiter/gui/tokenize-dialog/form", test_form);
   g_test_add_func ("/arbiter/gui/tokenize-dialog/run", test_run);
   g_test_add_func ("/arbiter/gui/tokenize-dialog/refused", test_refused);
+  g_test_add_func ("/arbiter/gui/tokenize-dialog/partial", test_partial);
   g_test_add_func ("/arbiter/gui/tokenize-dialog/cancel", test_cancel);
   g_test_add_func ("/arbiter/gui/tokenize-dialog/annotator", test_annotator);
   status = g_test_run ();
 
-  g_output_stream_close (g_subprocess_get_stdin_pipe (server), NULL, NULL);
-  g_subprocess_wait (server, NULL, NULL);
-  g_clear_object (&server);
+  stop_server (g_steal_pointer (&server));
   g_clear_object (&app);
   {
     g_autofree char *cmd = g_strdup_printf ("rm -rf '%s'", tmpdir);
