@@ -765,7 +765,6 @@ arb_tokenize_dialog_init (ArbTokenizeDialog *self)
   gtk_window_set_destroy_with_parent (GTK_WINDOW (self), TRUE);
   gtk_window_set_default_size (GTK_WINDOW (self), 560, 760);
   build_form (self);
-  gtk_window_set_default_widget (GTK_WINDOW (self), NULL);
 }
 
 /**
