@@ -882,10 +882,12 @@ count_progress (ArbComparePage *self)
 void
 arb_compare_page_set_workspace (ArbComparePage *self,
                                 ArbWorkspace   *workspace,
-                                const char     *annotator)
+                                const char     *name)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *guidelines = NULL;
+  /* A copy: the caller may pass the page's own annotator, which is freed below. */
+  g_autofree char *annotator = g_strdup (name);
 
   g_return_if_fail (ARB_IS_COMPARE_PAGE (self));
 

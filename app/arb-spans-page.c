@@ -553,8 +553,10 @@ setup_keys (ArbSpansPage *self)
 void
 arb_spans_page_set_workspace (ArbSpansPage *self,
                               ArbWorkspace *workspace,
-                              const char   *annotator)
+                              const char   *name)
 {
+  /* A copy: the caller may pass this page's own annotator, which is freed below. */
+  g_autofree char *annotator = g_strdup (name);
   g_autoptr(GError) error = NULL;
   g_autofree char *units = NULL;
   g_autofree char *tags = NULL;

@@ -535,8 +535,10 @@ row_selected_cb (ArbStepsPage  *self,
 void
 arb_steps_page_set_workspace (ArbStepsPage *self,
                               ArbWorkspace *workspace,
-                              const char   *annotator)
+                              const char   *name)
 {
+  /* A copy: the caller may pass this page's own annotator, which is freed below. */
+  g_autofree char *annotator = g_strdup (name);
   g_autoptr(GError) error = NULL;
 
   g_return_if_fail (ARB_IS_STEPS_PAGE (self));

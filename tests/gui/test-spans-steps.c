@@ -356,6 +356,13 @@ test_compare_side (void)
   g_assert_cmpint (g_array_index (spans, ArbSpan, 0).start_byte, ==, 0);
   /* The comparison itself is still undecided: marking spans is not a verdict. */
   g_assert_cmpint (query_int (path, "SELECT count(*) FROM verdicts"), ==, 0);
+  /* Settings changed (Preferences, a merged pack): every labelling page keeps its annotator. */
+  arb_window_workspace_settings_changed (window);
+  arb_gui_test_flush ();
+  g_assert_cmpstr (arb_compare_page_get_annotator (compare), ==, "kbd");
+  g_assert_cmpstr (arb_spans_page_get_annotator (page), ==, "kbd");
+  g_assert_cmpstr (arb_compare_page_get_state (compare), ==, "item");
+  g_assert_cmpstr (arb_spans_page_get_state (page), ==, "item");
   gtk_window_destroy (GTK_WINDOW (window));
   arb_gui_test_flush ();
 }
