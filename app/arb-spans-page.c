@@ -45,6 +45,8 @@ struct _ArbSpansPage
   char              *return_page;
   GStrv              tags;
   gint64             generation_id;
+  gint64             done;            /* responses finished, and all of them: counted when */
+  gint64             total;           /* an item changes, not per keystroke */
   char              *text;
   GArray            *spans;           /* ArbSpan, this annotator's current spans */
   gboolean           updating_units;
@@ -254,8 +256,8 @@ update_progress (ArbSpansPage *self)
   gint64 done = 0, total = 0;
   g_autofree char *text = NULL;
 
-  if (self->queue != NULL)
-    arb_queue_get_task_progress (self->queue, ARB_TASK_SPANS, &done, &total, NULL);
+  done = self->done;
+  total = self->total;
   text = g_strdup_printf (_("%u spans · %lld of %lld responses done"),
                           self->spans ? self->spans->len : 0, (long long) done, (long long) total);
   gtk_label_set_text (self->progress_label, text);
@@ -353,6 +355,14 @@ remove_span_cb (ArbSpansPage *self,
 }
 
 static void
+count_progress (ArbSpansPage *self)
+{
+  if (self->queue == NULL ||
+      !arb_queue_get_task_progress (self->queue, ARB_TASK_SPANS, &self->done, &self->total, NULL))
+    self->done = self->total = 0;
+}
+
+static void
 show_generation (ArbSpansPage *self,
                  gint64        generation_id);
 
@@ -391,6 +401,7 @@ show_generation (ArbSpansPage *self,
   g_autofree char *messages = NULL;
   gint64 prompt_id = 0;
 
+  count_progress (self);
   g_clear_pointer (&self->text, g_free);
   self->text = arb_workspace_get_generation_text (self->workspace, generation_id, &prompt_id,
                                                   NULL, &error);
@@ -431,6 +442,7 @@ show_next (ArbSpansPage *self)
     }
   if (item.generation_id < 0)
     {
+      count_progress (self);
       self->generation_id = -1;
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;

@@ -42,6 +42,8 @@ struct _ArbStepsPage
   ArbQueue        *queue;
   char            *annotator;
   gint64           generation_id;
+  gint64           done;          /* responses this annotator finished, and all of them: */
+  gint64           total;         /* counted when an item changes, not per keystroke */
   char            *text;
   GArray          *steps;         /* ArbRange */
   GArray          *ratings;       /* int: -1, 0, +1, or G_MININT unrated */
@@ -126,8 +128,8 @@ update_progress (ArbStepsPage *self)
 
   for (guint i = 0; self->ratings && i < self->ratings->len; i++)
     rated += g_array_index (self->ratings, int, i) != UNRATED;
-  if (self->queue != NULL)
-    arb_queue_get_task_progress (self->queue, ARB_TASK_STEPS, &done, &total, NULL);
+  done = self->done;
+  total = self->total;
   text = g_strdup_printf (_("%u of %u steps rated · %lld of %lld responses done"), rated,
                           self->steps ? self->steps->len : 0, (long long) done, (long long) total);
   gtk_label_set_text (self->progress_label, text);
@@ -226,6 +228,14 @@ clear_item (ArbStepsPage *self)
 }
 
 static void
+count_progress (ArbStepsPage *self)
+{
+  if (self->queue == NULL ||
+      !arb_queue_get_task_progress (self->queue, ARB_TASK_STEPS, &self->done, &self->total, NULL))
+    self->done = self->total = 0;
+}
+
+static void
 show_generation (ArbStepsPage *self,
                  gint64        generation_id)
 {
@@ -236,6 +246,7 @@ show_generation (ArbStepsPage *self,
   g_autofree char *title = NULL;
   gint64 prompt_id = 0;
 
+  count_progress (self);
   clear_item (self);
   self->text = arb_workspace_get_generation_text (self->workspace, generation_id, &prompt_id,
                                                   &system, &error);
@@ -297,6 +308,7 @@ show_next (ArbStepsPage *self)
     }
   if (item.generation_id < 0)
     {
+      count_progress (self);
       clear_item (self);
       update_progress (self);
       gtk_stack_set_visible_child_name (self->stack, "empty");
