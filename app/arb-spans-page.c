@@ -235,7 +235,6 @@ span_row (ArbSpansPage *self,
   gtk_widget_set_valign (remove, GTK_ALIGN_START);
   gtk_widget_set_tooltip_text (remove, _("Remove this span (Delete in span mode)"));
   gtk_widget_set_focusable (remove, FALSE);
-  g_object_set_data (G_OBJECT (remove), "span-id", GINT_TO_POINTER ((int) s->id));
   g_object_set_data_full (G_OBJECT (remove), "span-id64", g_memdup2 (&s->id, sizeof s->id), g_free);
   g_signal_connect_object (remove, "clicked", G_CALLBACK (remove_clicked_cb), self, 0);
   gtk_box_append (GTK_BOX (box), chip);
@@ -247,6 +246,7 @@ span_row (ArbSpansPage *self,
   gtk_widget_set_margin_end (box, 4);
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), box);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
+  g_object_set_data_full (G_OBJECT (row), "span-id64", g_memdup2 (&s->id, sizeof s->id), g_free);
   return row;
 }
 
@@ -268,7 +268,9 @@ reload_spans (ArbSpansPage *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GArray) shown = g_array_new (FALSE, FALSE, sizeof (ArbSpanViewSpan));
-  GtkWidget *child;
+  g_autoptr(GHashTable) current = g_hash_table_new (g_int64_hash, g_int64_equal);
+  GtkWidget *child, *next;
+  guint position = 0;
 
   g_clear_pointer (&self->spans, g_array_unref);
   self->spans = arb_workspace_list_spans (self->workspace, self->generation_id,
@@ -278,18 +280,39 @@ reload_spans (ArbSpansPage *self)
       toast (self, _("Cannot read the spans"), error);
       return;
     }
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list))) != NULL)
-    gtk_list_box_remove (self->list, child);
+  /* The list changes by the rows that came or went (a span's row never changes: a new label is
+   * a new span), so a label costs one row, not the whole list. Rows and spans share the
+   * (start, end, id) order. */
+  for (guint i = 0; i < self->spans->len; i++)
+    if (g_array_index (self->spans, ArbSpan, i).step_index < 0)
+      g_hash_table_add (current, &g_array_index (self->spans, ArbSpan, i).id);
+  for (child = gtk_widget_get_first_child (GTK_WIDGET (self->list)); child; child = next)
+    {
+      gint64 *id = g_object_get_data (G_OBJECT (child), "span-id64");
+
+      next = gtk_widget_get_next_sibling (child);
+      if (GTK_IS_LIST_BOX_ROW (child) && (id == NULL || !g_hash_table_contains (current, id)))
+        gtk_list_box_remove (self->list, child);
+    }
+  child = gtk_widget_get_first_child (GTK_WIDGET (self->list));
   for (guint i = 0; i < self->spans->len; i++)
     {
       ArbSpan *s = &g_array_index (self->spans, ArbSpan, i);
       ArbSpanViewSpan v = { s->id, s->start_byte, s->end_byte, s->label, s->value };
+      gint64 *id;
 
       /* Step labels belong to the steps page. */
       if (s->step_index >= 0)
         continue;
       g_array_append_val (shown, v);
-      gtk_list_box_append (self->list, span_row (self, s));
+      while (child != NULL && !GTK_IS_LIST_BOX_ROW (child))
+        child = gtk_widget_get_next_sibling (child);
+      id = child ? g_object_get_data (G_OBJECT (child), "span-id64") : NULL;
+      if (id != NULL && *id == s->id)
+        child = gtk_widget_get_next_sibling (child);
+      else
+        gtk_list_box_insert (self->list, span_row (self, s), position);
+      position++;
     }
   arb_span_view_set_spans (self->view, (const ArbSpanViewSpan *) shown->data, shown->len);
   gtk_widget_set_visible (GTK_WIDGET (self->list_empty), shown->len == 0);

@@ -27,6 +27,9 @@
 #include "arb-compare-page.h"
 #include "arb-response-view.h"
 #include "arb-window.h"
+#include "arb-span-view.h"
+#include "arb-spans-page.h"
+#include "arb-steps-page.h"
 #include "arb-workspace-private.h"
 #include "arbiter-resources.h"
 
@@ -273,6 +276,69 @@ main (int    argc,
            n_decisions, percentile_ms (own, 0.5), percentile_ms (own, 0.99),
            percentile_ms (to_paint, 0.5), percentile_ms (to_paint, 0.99),
            percentile_ms (to_paint, 0.99) * 1e3 / frame_us, frame_us / 1e3);
+
+  /* The Spans and Steps pages on the same million: the first response shown, then each label
+   * (a span, a step rating) committed and drawn. */
+  {
+    g_autoptr(GArray) span_own = g_array_new (FALSE, FALSE, sizeof (gint64));
+    g_autoptr(GArray) step_own = g_array_new (FALSE, FALSE, sizeof (gint64));
+    ArbSpansPage *spans;
+    ArbStepsPage *steps;
+    GtkWidget *view;
+    gint64 start, shown, painted;
+    int n_labels = 100;
+
+    start = g_get_monotonic_time ();
+    arb_window_show_page (window, "spans");
+    spans = ARB_SPANS_PAGE (arb_window_get_page (window, "spans"));
+    shown = g_get_monotonic_time ();
+    painted = wait_paint_after (shown);
+    if (g_strcmp0 (arb_spans_page_get_state (spans), "item") != 0)
+      g_error ("the spans page shows %s, not a response", arb_spans_page_get_state (spans));
+    g_print ("spans page: first response chosen and shown %.1f ms, painted %.1f ms after\n",
+             (shown - start) / 1e3, (painted - shown) / 1e3);
+    view = arb_spans_page_get_view (spans);
+    for (int i = 0; i < n_labels; i++)
+      {
+        const char *text = arb_span_view_get_text (ARB_SPAN_VIEW (view));
+        gint64 len = strlen (text), s0 = i % MAX (len - 1, 1), t1;
+
+        while (s0 > 0 && (text[s0] & 0xC0) == 0x80)
+          s0--;
+        t1 = g_get_monotonic_time ();
+        g_signal_emit_by_name (view, "label-range", s0, s0 + 1, i % 2 ? "good" : "bad",
+                               i % 2 ? 1.0 : -1.0);
+        g_array_append_val (span_own, (gint64) { g_get_monotonic_time () - t1 });
+        wait_paint_after (g_get_monotonic_time ());
+      }
+    g_print ("per span (%d): own work (commit, reload, list, view) p50 %.2f ms, p99 %.2f ms\n",
+             n_labels, percentile_ms (span_own, 0.5), percentile_ms (span_own, 0.99));
+
+    start = g_get_monotonic_time ();
+    arb_window_show_page (window, "steps");
+    steps = ARB_STEPS_PAGE (arb_window_get_page (window, "steps"));
+    shown = g_get_monotonic_time ();
+    painted = wait_paint_after (shown);
+    if (g_strcmp0 (arb_steps_page_get_state (steps), "item") != 0)
+      g_error ("the steps page shows %s, not a response", arb_steps_page_get_state (steps));
+    g_print ("steps page: first response chosen and shown %.1f ms, painted %.1f ms after\n",
+             (shown - start) / 1e3, (painted - shown) / 1e3);
+    for (int i = 0; i < n_labels; i++)
+      {
+        gint64 t1 = g_get_monotonic_time ();
+
+        /* Rate (and move on); at the last step, done: the next response comes. */
+        if (arb_steps_page_get_current (steps) + 1 >= (int) arb_steps_page_get_n_steps (steps))
+          gtk_widget_activate_action (GTK_WIDGET (steps), "steps.done", NULL);
+        else
+          gtk_widget_activate_action (GTK_WIDGET (steps), "steps.rate", "i", (i % 3) - 1);
+        g_array_append_val (step_own, (gint64) { g_get_monotonic_time () - t1 });
+        wait_paint_after (g_get_monotonic_time ());
+      }
+    g_print ("per step rating or done (%d): own work p50 %.2f ms, p99 %.2f ms (next item "
+             "included)\n", n_labels, percentile_ms (step_own, 0.5),
+             percentile_ms (step_own, 0.99));
+  }
 
   /* One response with a 200 000-character line. */
   {
