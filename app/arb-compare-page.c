@@ -17,6 +17,7 @@
 #include "arb-comparison.h"
 #include "arb-compare-page.h"
 #include "arb-markdown.h"
+#include "arb-page-util.h"
 #include "arb-response-view.h"
 #include "arb-window.h"
 
@@ -682,16 +683,6 @@ key_help (GtkWidget *widget,
   return gtk_widget_activate_action (widget, "win.show-help-overlay", NULL);
 }
 
-static void
-add_key (GtkShortcutController *controller,
-         const char            *trigger,
-         GtkShortcutFunc        func,
-         gpointer               data)
-{
-  gtk_shortcut_controller_add_shortcut (controller,
-                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string (trigger),
-                                                          gtk_callback_action_new (func, data, NULL)));
-}
 
 static void
 setup_keys (ArbComparePage *self)
@@ -705,20 +696,20 @@ setup_keys (ArbComparePage *self)
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_BUBBLE);
   for (int i = 0; i < 5; i++)
     {
-      add_key (sc, digits[i], key_decide, GINT_TO_POINTER (i + 1));
-      add_key (sc, keypad[i], key_decide, GINT_TO_POINTER (i + 1));
+      arb_page_add_key (sc, digits[i], key_decide, GINT_TO_POINTER (i + 1));
+      arb_page_add_key (sc, keypad[i], key_decide, GINT_TO_POINTER (i + 1));
     }
-  add_key (sc, "s", key_action, (gpointer) "compare.skip");
-  add_key (sc, "f", key_action, (gpointer) "compare.flag");
-  add_key (sc, "<Control>z", key_action, (gpointer) "compare.undo");
-  add_key (sc, "Left", key_action, (gpointer) "compare.previous");
-  add_key (sc, "Right", key_action, (gpointer) "compare.next");
-  add_key (sc, "Tab", key_tab, NULL);
-  add_key (sc, "d", key_dimension, NULL);
-  add_key (sc, "bracketleft", key_mark_spans, GINT_TO_POINTER (1));
-  add_key (sc, "bracketright", key_mark_spans, GINT_TO_POINTER (2));
-  add_key (sc, "Escape", key_escape, NULL);
-  add_key (sc, "question", key_help, NULL);
+  arb_page_add_key (sc, "s", key_action, (gpointer) "compare.skip");
+  arb_page_add_key (sc, "f", key_action, (gpointer) "compare.flag");
+  arb_page_add_key (sc, "<Control>z", key_action, (gpointer) "compare.undo");
+  arb_page_add_key (sc, "Left", key_action, (gpointer) "compare.previous");
+  arb_page_add_key (sc, "Right", key_action, (gpointer) "compare.next");
+  arb_page_add_key (sc, "Tab", key_tab, NULL);
+  arb_page_add_key (sc, "d", key_dimension, NULL);
+  arb_page_add_key (sc, "bracketleft", key_mark_spans, GINT_TO_POINTER (1));
+  arb_page_add_key (sc, "bracketright", key_mark_spans, GINT_TO_POINTER (2));
+  arb_page_add_key (sc, "Escape", key_escape, NULL);
+  arb_page_add_key (sc, "question", key_help, NULL);
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 

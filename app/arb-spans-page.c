@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "arb-labels.h"
+#include "arb-page-util.h"
 #include "arb-response-view.h"
 #include "arb-span-view.h"
 #include "arb-spans-page.h"
@@ -60,20 +61,6 @@ arb_spans_page_new (void)
   return g_object_new (ARB_TYPE_SPANS_PAGE, NULL);
 }
 
-static void
-toast (ArbSpansPage *self,
-       const char   *what,
-       const GError *error)
-{
-  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), ARB_TYPE_WINDOW);
-  g_autofree char *msg = error ? g_strdup_printf ("%s: %s", what, error->message)
-                               : g_strdup (what);
-
-  if (window != NULL)
-    arb_window_toast (ARB_WINDOW (window), msg);
-  else
-    g_message ("%s", msg);
-}
 
 static void show_next (ArbSpansPage *self);
 
@@ -111,7 +98,7 @@ compute_units (ArbSpansPage *self)
             }
           return units;
         }
-      toast (self, _("This response has no tokenization by that tokenizer; showing words"),
+      arb_page_toast (GTK_WIDGET (self), _("This response has no tokenization by that tokenizer; showing words"),
              error);
     }
   else if (!arb_unit_kind_from_string (self->units, &kind))
@@ -277,7 +264,7 @@ reload_spans (ArbSpansPage *self)
                                           arb_queue_get_rater_id (self->queue), &error);
   if (self->spans == NULL)
     {
-      toast (self, _("Cannot read the spans"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot read the spans"), error);
       return;
     }
   /* The list changes by the rows that came or went (a span's row never changes: a new label is
@@ -330,7 +317,7 @@ remove_clicked_cb (GtkButton    *button,
   if (self->queue == NULL || id == NULL)
     return;
   if (!arb_queue_remove_span (self->queue, *id, &error))
-    toast (self, _("Cannot remove the span"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot remove the span"), error);
   reload_spans (self);
 }
 
@@ -360,7 +347,7 @@ label_range_cb (ArbSpansPage *self,
     }
   if (arb_queue_add_span (self->queue, self->generation_id, start, end, label, value, NULL,
                           &error) < 0)
-    toast (self, _("Cannot save the span"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot save the span"), error);
   reload_spans (self);
 }
 
@@ -373,7 +360,7 @@ remove_span_cb (ArbSpansPage *self,
   if (self->queue == NULL)
     return;
   if (!arb_queue_remove_span (self->queue, id, &error))
-    toast (self, _("Cannot remove the span"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot remove the span"), error);
   reload_spans (self);
 }
 
@@ -399,9 +386,9 @@ undo (ArbSpansPage *self)
     return;
   gen = arb_queue_undo_label (self->queue, -1, &error);
   if (gen < 0)
-    toast (self, _("Cannot undo"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot undo"), error);
   else if (gen == 0)
-    toast (self, _("Nothing to undo"), NULL);
+    arb_page_toast (GTK_WIDGET (self), _("Nothing to undo"), NULL);
   else if (gen != self->generation_id)
     show_generation (self, gen);
   else
@@ -430,7 +417,7 @@ show_generation (ArbSpansPage *self,
                                                   NULL, &error);
   if (self->text == NULL)
     {
-      toast (self, _("Cannot show the response"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot show the response"), error);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
@@ -460,7 +447,7 @@ show_next (ArbSpansPage *self)
     }
   if (!arb_queue_next_generation (self->queue, ARB_TASK_SPANS, &item, &error))
     {
-      toast (self, _("Cannot choose the next response"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot choose the next response"), error);
       return;
     }
   if (item.generation_id < 0)
@@ -503,7 +490,7 @@ done_action (GtkWidget  *widget,
   if (!has_item (self))
     return;
   if (!arb_queue_finish_generation (self->queue, ARB_TASK_SPANS, self->generation_id, &error))
-    toast (self, _("Cannot save"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot save"), error);
   else
     leave_item (self);
 }
@@ -519,7 +506,7 @@ skip_action (GtkWidget  *widget,
   if (!has_item (self))
     return;
   if (!arb_queue_skip_generation (self->queue, ARB_TASK_SPANS, self->generation_id, &error))
-    toast (self, _("Cannot skip"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot skip"), error);
   else
     leave_item (self);
 }
@@ -556,16 +543,6 @@ key_action (GtkWidget *widget,
   return gtk_widget_activate_action (widget, data, NULL);
 }
 
-static void
-add_key (GtkShortcutController *sc,
-         const char            *trigger,
-         GtkShortcutFunc        func,
-         gpointer               data)
-{
-  gtk_shortcut_controller_add_shortcut (sc,
-                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string (trigger),
-                                                          gtk_callback_action_new (func, data, NULL)));
-}
 
 static void
 setup_keys (ArbSpansPage *self)
@@ -575,11 +552,11 @@ setup_keys (ArbSpansPage *self)
 
   gtk_shortcut_controller_set_scope (sc, GTK_SHORTCUT_SCOPE_LOCAL);
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_BUBBLE);
-  add_key (sc, "<Control>Return", key_action, (gpointer) "spans.done");
-  add_key (sc, "<Control>KP_Enter", key_action, (gpointer) "spans.done");
-  add_key (sc, "s", key_action, (gpointer) "spans.skip");
-  add_key (sc, "<Control>z", key_action, (gpointer) "spans.undo");
-  add_key (sc, "Return", key_action, (gpointer) "spans.span-mode");
+  arb_page_add_key (sc, "<Control>Return", key_action, (gpointer) "spans.done");
+  arb_page_add_key (sc, "<Control>KP_Enter", key_action, (gpointer) "spans.done");
+  arb_page_add_key (sc, "s", key_action, (gpointer) "spans.skip");
+  arb_page_add_key (sc, "<Control>z", key_action, (gpointer) "spans.undo");
+  arb_page_add_key (sc, "Return", key_action, (gpointer) "spans.span-mode");
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
@@ -636,7 +613,7 @@ arb_spans_page_set_workspace (ArbSpansPage *self,
   self->queue = arb_queue_new (workspace, annotator, &error);
   if (self->queue == NULL)
     {
-      toast (self, _("Cannot label"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot label"), error);
       gtk_stack_set_visible_child_name (self->stack, "who");
       return;
     }
@@ -663,7 +640,7 @@ arb_spans_page_show_generation (ArbSpansPage *self,
     return;
   if (!arb_queue_lease_generation (self->queue, ARB_TASK_SPANS, generation_id, &error))
     {
-      toast (self, _("Cannot open the response"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot open the response"), error);
       return;
     }
   show_generation (self, generation_id);
@@ -746,18 +723,6 @@ arb_spans_page_focus (ArbSpansPage *self)
 
 /* ---- construction */
 
-static GtkWidget *
-action_button (const char *label,
-               const char *action,
-               const char *tooltip)
-{
-  GtkWidget *b = gtk_button_new_with_mnemonic (label);
-
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
-  gtk_widget_set_tooltip_text (b, tooltip);
-  gtk_widget_set_focusable (b, FALSE);
-  return b;
-}
 
 static void
 build (ArbSpansPage *self)
@@ -869,10 +834,10 @@ build (ArbSpansPage *self)
   gtk_widget_set_hexpand (hint, TRUE);
   gtk_label_set_xalign (GTK_LABEL (hint), 0);
   gtk_box_append (GTK_BOX (bar), hint);
-  gtk_box_append (GTK_BOX (bar), action_button (_("_Undo"), "spans.undo", _("Undo (Ctrl+Z)")));
-  gtk_box_append (GTK_BOX (bar), action_button (_("_Skip"), "spans.skip",
+  gtk_box_append (GTK_BOX (bar), arb_page_action_button (_("_Undo"), "spans.undo", _("Undo (Ctrl+Z)")));
+  gtk_box_append (GTK_BOX (bar), arb_page_action_button (_("_Skip"), "spans.skip",
                                                 _("Come back to it later (S)")));
-  b = action_button (_("_Done"), "spans.done",
+  b = arb_page_action_button (_("_Done"), "spans.done",
                      _("The spans marked are all there are; next response (Ctrl+Return)"));
   gtk_widget_add_css_class (b, "suggested-action");
   gtk_box_append (GTK_BOX (bar), b);

@@ -20,6 +20,7 @@
 #include <math.h>
 
 #include "arb-labels.h"
+#include "arb-page-util.h"
 #include "arb-response-view.h"
 #include "arb-steps-page.h"
 #include "arb-units.h"
@@ -64,20 +65,6 @@ arb_steps_page_new (void)
   return g_object_new (ARB_TYPE_STEPS_PAGE, NULL);
 }
 
-static void
-toast (ArbStepsPage *self,
-       const char   *what,
-       const GError *error)
-{
-  GtkWidget *window = gtk_widget_get_ancestor (GTK_WIDGET (self), ARB_TYPE_WINDOW);
-  g_autofree char *msg = error ? g_strdup_printf ("%s: %s", what, error->message)
-                               : g_strdup (what);
-
-  if (window != NULL)
-    arb_window_toast (ARB_WINDOW (window), msg);
-  else
-    g_message ("%s", msg);
-}
 
 /* ---- showing */
 
@@ -160,7 +147,7 @@ reload_ratings (ArbStepsPage *self)
     g_array_index (self->ratings, int, i) = UNRATED;
   if (spans == NULL)
     {
-      toast (self, _("Cannot read the step labels"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot read the step labels"), error);
       return;
     }
   for (guint i = 0; i < spans->len; i++)
@@ -254,7 +241,7 @@ show_generation (ArbStepsPage *self,
     self->steps = arb_workspace_get_steps (self->workspace, generation_id, &source, &error);
   if (self->steps == NULL)
     {
-      toast (self, _("Cannot show the response's steps"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot show the response's steps"), error);
       gtk_stack_set_visible_child_name (self->stack, "empty");
       return;
     }
@@ -303,7 +290,7 @@ show_next (ArbStepsPage *self)
     }
   if (!arb_queue_next_generation (self->queue, ARB_TASK_STEPS, &item, &error))
     {
-      toast (self, _("Cannot choose the next response"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot choose the next response"), error);
       return;
     }
   if (item.generation_id < 0)
@@ -338,14 +325,14 @@ rate (ArbStepsPage *self,
   if (rating < 0 && gtk_toggle_button_get_active (self->settle_toggle))
     {
       if (!arb_queue_settle_steps (self->queue, self->generation_id, self->current, &error))
-        toast (self, _("Cannot save the first error"), error);
+        arb_page_toast (GTK_WIDGET (self), _("Cannot save the first error"), error);
       else
         show_next (self);
       return;
     }
   if (arb_queue_rate_step (self->queue, self->generation_id, self->current, rating, &error) < 0)
     {
-      toast (self, _("Cannot save the rating"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot save the rating"), error);
       return;
     }
   g_array_index (self->ratings, int, self->current) = rating;
@@ -363,7 +350,7 @@ settle (ArbStepsPage *self,
   if (!has_item (self))
     return;
   if (!arb_queue_settle_steps (self->queue, self->generation_id, first_error, &error))
-    toast (self, _("Cannot save the steps"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot save the steps"), error);
   else
     show_next (self);
 }
@@ -405,7 +392,7 @@ done_action (GtkWidget  *widget,
   if (!has_item (self))
     return;
   if (!arb_queue_finish_generation (self->queue, ARB_TASK_STEPS, self->generation_id, &error))
-    toast (self, _("Cannot save"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot save"), error);
   else
     show_next (self);
 }
@@ -421,7 +408,7 @@ skip_action (GtkWidget  *widget,
   if (!has_item (self))
     return;
   if (!arb_queue_skip_generation (self->queue, ARB_TASK_STEPS, self->generation_id, &error))
-    toast (self, _("Cannot skip"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot skip"), error);
   else
     show_next (self);
 }
@@ -440,9 +427,9 @@ undo_action (GtkWidget  *widget,
     return;
   gen = arb_queue_undo_label (self->queue, -1, &error);
   if (gen < 0)
-    toast (self, _("Cannot undo"), error);
+    arb_page_toast (GTK_WIDGET (self), _("Cannot undo"), error);
   else if (gen == 0)
-    toast (self, _("Nothing to undo"), NULL);
+    arb_page_toast (GTK_WIDGET (self), _("Nothing to undo"), NULL);
   else if (gen != self->generation_id)
     show_generation (self, gen);
   else
@@ -484,16 +471,6 @@ key_action (GtkWidget *widget,
   return gtk_widget_activate_action (widget, data, NULL);
 }
 
-static void
-add_key (GtkShortcutController *sc,
-         const char            *trigger,
-         GtkShortcutFunc        func,
-         gpointer               data)
-{
-  gtk_shortcut_controller_add_shortcut (sc,
-                                        gtk_shortcut_new (gtk_shortcut_trigger_parse_string (trigger),
-                                                          gtk_callback_action_new (func, data, NULL)));
-}
 
 static void
 setup_keys (ArbStepsPage *self)
@@ -504,26 +481,26 @@ setup_keys (ArbStepsPage *self)
   gtk_shortcut_controller_set_scope (sc, GTK_SHORTCUT_SCOPE_LOCAL);
   /* Capture: the list would take Up/Down and Return for itself. */
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
-  add_key (sc, "Up", key_move, GINT_TO_POINTER (-1));
-  add_key (sc, "k", key_move, GINT_TO_POINTER (-1));
-  add_key (sc, "Down", key_move, GINT_TO_POINTER (1));
-  add_key (sc, "j", key_move, GINT_TO_POINTER (1));
+  arb_page_add_key (sc, "Up", key_move, GINT_TO_POINTER (-1));
+  arb_page_add_key (sc, "k", key_move, GINT_TO_POINTER (-1));
+  arb_page_add_key (sc, "Down", key_move, GINT_TO_POINTER (1));
+  arb_page_add_key (sc, "j", key_move, GINT_TO_POINTER (1));
   /* +1 / 0 / -1, passed as rating + 2. */
-  add_key (sc, "g", key_rate, GINT_TO_POINTER (3));
-  add_key (sc, "plus", key_rate, GINT_TO_POINTER (3));
-  add_key (sc, "KP_Add", key_rate, GINT_TO_POINTER (3));
-  add_key (sc, "n", key_rate, GINT_TO_POINTER (2));
-  add_key (sc, "0", key_rate, GINT_TO_POINTER (2));
-  add_key (sc, "KP_0", key_rate, GINT_TO_POINTER (2));
-  add_key (sc, "b", key_rate, GINT_TO_POINTER (1));
-  add_key (sc, "minus", key_rate, GINT_TO_POINTER (1));
-  add_key (sc, "KP_Subtract", key_rate, GINT_TO_POINTER (1));
-  add_key (sc, "f", key_action, (gpointer) "steps.first-error");
-  add_key (sc, "o", key_action, (gpointer) "steps.no-error");
-  add_key (sc, "Return", key_action, (gpointer) "steps.done");
-  add_key (sc, "KP_Enter", key_action, (gpointer) "steps.done");
-  add_key (sc, "s", key_action, (gpointer) "steps.skip");
-  add_key (sc, "<Control>z", key_action, (gpointer) "steps.undo");
+  arb_page_add_key (sc, "g", key_rate, GINT_TO_POINTER (3));
+  arb_page_add_key (sc, "plus", key_rate, GINT_TO_POINTER (3));
+  arb_page_add_key (sc, "KP_Add", key_rate, GINT_TO_POINTER (3));
+  arb_page_add_key (sc, "n", key_rate, GINT_TO_POINTER (2));
+  arb_page_add_key (sc, "0", key_rate, GINT_TO_POINTER (2));
+  arb_page_add_key (sc, "KP_0", key_rate, GINT_TO_POINTER (2));
+  arb_page_add_key (sc, "b", key_rate, GINT_TO_POINTER (1));
+  arb_page_add_key (sc, "minus", key_rate, GINT_TO_POINTER (1));
+  arb_page_add_key (sc, "KP_Subtract", key_rate, GINT_TO_POINTER (1));
+  arb_page_add_key (sc, "f", key_action, (gpointer) "steps.first-error");
+  arb_page_add_key (sc, "o", key_action, (gpointer) "steps.no-error");
+  arb_page_add_key (sc, "Return", key_action, (gpointer) "steps.done");
+  arb_page_add_key (sc, "KP_Enter", key_action, (gpointer) "steps.done");
+  arb_page_add_key (sc, "s", key_action, (gpointer) "steps.skip");
+  arb_page_add_key (sc, "<Control>z", key_action, (gpointer) "steps.undo");
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
@@ -568,7 +545,7 @@ arb_steps_page_set_workspace (ArbStepsPage *self,
   self->queue = arb_queue_new (workspace, annotator, &error);
   if (self->queue == NULL)
     {
-      toast (self, _("Cannot label"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot label"), error);
       gtk_stack_set_visible_child_name (self->stack, "who");
       return;
     }
@@ -594,7 +571,7 @@ arb_steps_page_show_generation (ArbStepsPage *self,
     return;
   if (!arb_queue_lease_generation (self->queue, ARB_TASK_STEPS, generation_id, &error))
     {
-      toast (self, _("Cannot open the response"), error);
+      arb_page_toast (GTK_WIDGET (self), _("Cannot open the response"), error);
       return;
     }
   self->from_queue = FALSE;
@@ -646,17 +623,6 @@ arb_steps_page_focus (ArbStepsPage *self)
 
 /* ---- construction */
 
-static GtkWidget *
-action_button (const char *label,
-               const char *action,
-               const char *tooltip)
-{
-  GtkWidget *b = gtk_button_new_with_mnemonic (label);
-
-  gtk_actionable_set_action_name (GTK_ACTIONABLE (b), action);
-  gtk_widget_set_tooltip_text (b, tooltip);
-  return b;
-}
 
 static void
 build (ArbStepsPage *self)
@@ -749,18 +715,18 @@ build (ArbStepsPage *self)
   gtk_widget_set_tooltip_text (b, _("The step is wrong (B or −)"));
   gtk_box_append (GTK_BOX (rate_box), b);
   gtk_box_append (GTK_BOX (bar), rate_box);
-  gtk_box_append (GTK_BOX (bar), action_button (_("_First Error Here"), "steps.first-error",
+  gtk_box_append (GTK_BOX (bar), arb_page_action_button (_("_First Error Here"), "steps.first-error",
                                                 _("Steps before +1, this one −1, the rest "
                                                   "unrated; next response (F)")));
-  gtk_box_append (GTK_BOX (bar), action_button (_("_No Error"), "steps.no-error",
+  gtk_box_append (GTK_BOX (bar), arb_page_action_button (_("_No Error"), "steps.no-error",
                                                 _("Every step +1; next response (O)")));
   b = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 0);
   gtk_widget_set_hexpand (b, TRUE);
   gtk_box_append (GTK_BOX (bar), b);
-  gtk_box_append (GTK_BOX (bar), action_button (_("_Undo"), "steps.undo", _("Undo (Ctrl+Z)")));
-  gtk_box_append (GTK_BOX (bar), action_button (_("_Skip"), "steps.skip",
+  gtk_box_append (GTK_BOX (bar), arb_page_action_button (_("_Undo"), "steps.undo", _("Undo (Ctrl+Z)")));
+  gtk_box_append (GTK_BOX (bar), arb_page_action_button (_("_Skip"), "steps.skip",
                                                 _("Come back to it later (S)")));
-  b = action_button (_("_Done"), "steps.done", _("Done with the ratings as they are (Return)"));
+  b = arb_page_action_button (_("_Done"), "steps.done", _("Done with the ratings as they are (Return)"));
   gtk_widget_add_css_class (b, "suggested-action");
   gtk_box_append (GTK_BOX (bar), b);
   gtk_widget_set_margin_start (bar, 12);
